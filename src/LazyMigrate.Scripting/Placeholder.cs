@@ -1,0 +1,1 @@
+namespace LazyMigrate.Scripting; internal static class Placeholder {}
