@@ -1,0 +1,20 @@
+namespace LazyMigrate.Scripting;
+
+/// <summary>
+/// The one door between the server and the sandbox. The server hands over a connection (scripts, settings, legacy
+/// database, limits) and gets back a closed set of outcomes; script behaviour never surfaces as an exception.
+/// </summary>
+public interface ILegacyUserScripts
+{
+    /// <summary>Runs the connection's <c>login</c> script: does the legacy system accept this identifier and password?</summary>
+    Task<ScriptResult> LoginAsync(LegacyConnection connection, string identifier, string password, ScriptContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs the connection's <c>getUser</c> script: does the legacy system know this identifier?</summary>
+    Task<ScriptResult> GetUserAsync(LegacyConnection connection, string identifier, ScriptContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>Runs the connection's optional <c>countUsers</c> script: how many users does the legacy system hold?</summary>
+    Task<ScriptResult> CountUsersAsync(LegacyConnection connection, ScriptContext context, CancellationToken cancellationToken = default);
+
+    /// <summary>Parses a script without running it; syntax errors come back with line and column.</summary>
+    ScriptValidation Validate(string source);
+}

@@ -1,1 +1,0 @@
-namespace LazyMigrate.Scripting; internal static class Placeholder {}

@@ -1,0 +1,85 @@
+using System.Text.Json.Nodes;
+
+namespace LazyMigrate.Scripting;
+
+/// <summary>The result of one script call: its outcome, what the script logged (already redacted) and how long it took.</summary>
+public sealed record ScriptResult(ScriptOutcome Outcome, IReadOnlyList<ScriptLogEntry> Logs, TimeSpan Duration);
+
+/// <summary>The closed set of things a script call can end in.</summary>
+public abstract record ScriptOutcome
+{
+    private ScriptOutcome()
+    {
+    }
+
+    /// <summary><c>login</c> accepted the password, or <c>getUser</c> found the user.</summary>
+    public sealed record Found(LegacyProfile Profile) : ScriptOutcome;
+
+    /// <summary>The legacy system does not know the user.</summary>
+    public sealed record UnknownUser : ScriptOutcome;
+
+    /// <summary>The legacy system knows the user but rejected the password.</summary>
+    public sealed record WrongPassword : ScriptOutcome;
+
+    /// <summary><c>countUsers</c> answered.</summary>
+    public sealed record Counted(long Users) : ScriptOutcome;
+
+    /// <summary>The call could not give an answer. <paramref name="Message"/> is for the admin, never for the end user.</summary>
+    public sealed record Failed(ScriptFailureReason Reason, string Message, int? Line = null, int? Column = null) : ScriptOutcome;
+}
+
+public enum ScriptFailureReason
+{
+    Timeout,
+    MemoryLimit,
+    StatementLimit,
+    Recursion,
+    ScriptError,
+    LegacyUnavailable,
+    InvalidProfile,
+    NotConfigured,
+}
+
+public sealed record ScriptLogEntry(ScriptLogLevel Level, string Message, TimeSpan At);
+
+public enum ScriptLogLevel
+{
+    Info,
+    Warn,
+    Error,
+}
+
+/// <summary>A user as the legacy system describes it, normalised to our field names.</summary>
+public sealed record LegacyProfile
+{
+    /// <summary>Stable legacy identifier (Auth0 <c>user_id</c>, Authing <c>id</c>); required.</summary>
+    public required string Id { get; init; }
+
+    public string? Email { get; init; }
+
+    public bool EmailVerified { get; init; }
+
+    public string? Username { get; init; }
+
+    public string? Name { get; init; }
+
+    public string? GivenName { get; init; }
+
+    public string? FamilyName { get; init; }
+
+    public string? Nickname { get; init; }
+
+    public string? Picture { get; init; }
+
+    public string? PhoneNumber { get; init; }
+
+    public bool PhoneVerified { get; init; }
+
+    public JsonObject? UserMetadata { get; init; }
+
+    public JsonObject? AppMetadata { get; init; }
+}
+
+public sealed record ScriptValidation(bool IsValid, IReadOnlyList<ScriptSyntaxError> Errors);
+
+public sealed record ScriptSyntaxError(string Message, int Line, int Column);

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Runs every test of LazyMigrate against real PostgreSQL, real MariaDB and a real browser.
+#
+#   ./test.sh [extra dotnet test options, e.g. --filter-class "*LoginTests"]
+#
+# PostgreSQL: ConnectionStrings__Default when set (a role that may CREATE DATABASE); else Testcontainers when a
+# Docker engine answers; else a private cluster under .data/pg-test, installed with apt-get when missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+if [ -n "${ConnectionStrings__Default:-}" ]; then
+  export LAZYMIGRATE_TEST_POSTGRES="$ConnectionStrings__Default"
+elif [ -z "${LAZYMIGRATE_TEST_POSTGRES:-}" ] && ! docker info >/dev/null 2>&1; then
+  LAZYMIGRATE_TEST_POSTGRES=$(scripts/postgres.sh pg-test "${LAZYMIGRATE_TEST_PG_PORT:-54330}" --fast)
+  export LAZYMIGRATE_TEST_POSTGRES
+fi
+
+# Legacy databases of the MySQL/MariaDB kind are tested against a real private MariaDB server.
+if [ -z "${LAZYMIGRATE_TEST_MARIADB:-}" ]; then
+  LAZYMIGRATE_TEST_MARIADB=$(scripts/mariadb.sh mariadb-test "${LAZYMIGRATE_TEST_MARIADB_PORT:-33070}")
+  export LAZYMIGRATE_TEST_MARIADB
+fi
+
+# Browser tests drive the system Chromium through Playwright (Playwright's own browser download is not used).
+if [ -z "${LAZYMIGRATE_CHROMIUM:-}" ]; then
+  if ! command -v chromium >/dev/null 2>&1; then
+    if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+      echo "test.sh: installing chromium with apt-get" >&2
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+      echo "test.sh: Chromium is required for the browser tests: install it, or set LAZYMIGRATE_CHROMIUM to its path." >&2
+      exit 1
+    fi
+  fi
+  LAZYMIGRATE_CHROMIUM=$(command -v chromium)
+  export LAZYMIGRATE_CHROMIUM
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build LazyMigrate.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+set +e
+dotnet test --solution LazyMigrate.sln -c Release --no-build --no-progress --results-directory "$PWD/TestResults" "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+
+# One plain closing line for whoever reads the log.
+passed=$(awk '/^ *succeeded: /{n=$2} END{print n+0}' "$log")
+failed=$(awk '/^ *failed: /{n=$2} END{print n+0}' "$log")
+skipped=$(awk '/^ *skipped: /{n=$2} END{print n+0}' "$log")
+echo "$passed passed, $failed failed, $skipped skipped"
+exit "$status"
