@@ -1,1 +1,50 @@
-var app = WebApplication.CreateBuilder(args).Build(); app.Run(); public partial class Program;
+using System.Globalization;
+using LazyMigrate.Server.Account;
+using LazyMigrate.Server.Connect;
+using LazyMigrate.Server.Data;
+using LazyMigrate.Server.Demo;
+using LazyMigrate.Server.Hosting;
+using Serilog;
+
+Log.Logger = new LoggerConfiguration().WriteTo.Console(formatProvider: CultureInfo.InvariantCulture).CreateBootstrapLogger();
+
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddObservability();
+    builder.Services.AddData();
+    builder.Services.AddAccounts();
+    builder.Services.AddConnect();
+    builder.Services.AddDemo();
+    builder.Services.AddRazorPages();
+
+    var app = builder.Build();
+    app.UseRequestLogging();
+    app.UseSecurityHeaders();
+    app.UseExceptionHandler("/error");
+    app.UseStatusCodePagesWithReExecute("/error");
+    app.UseStaticFiles();
+    app.UseRouting();
+    app.UseAuthentication();
+    app.UseAuthorization();
+
+    app.MapConnect();
+    app.MapDemo();
+    app.MapRazorPages();
+    app.MapObservability();
+
+    await app.RunAsync();
+    return 0;
+}
+catch (Exception ex) when (ex is not HostAbortedException)
+{
+    // A crash (bad configuration, database unreachable) ends the process with a non-zero code and the reason.
+    Log.Fatal(ex, "LazyMigrate stopped: {Reason}", ex.Message);
+    return 1;
+}
+finally
+{
+    await Log.CloseAndFlushAsync();
+}
+
+public partial class Program;

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs LazyMigrate locally with everything a newcomer needs to see it work:
+#
+#   ./run.sh
+#
+# PostgreSQL: ConnectionStrings__Default when set; otherwise a private cluster under .data/pg (installed with apt-get
+# when missing). Seeds an administrator, the client behind /demo and a machine client, then starts the server.
+# Every LazyMigrate__* / ConnectionStrings__* variable already set in the environment wins over the defaults below.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+port=${LAZYMIGRATE_PORT:-5000}
+issuer=${LazyMigrate__Issuer:-http://localhost:$port}
+issuer=${issuer%/}
+
+if [ -z "${ConnectionStrings__Default:-}" ]; then
+  pg_port=${LAZYMIGRATE_PG_PORT:-54329}
+  server=$(scripts/postgres.sh pg "$pg_port")
+  # The server migrates the database on start; it only has to exist.
+  export PGPASSWORD; PGPASSWORD=$(cat .data/pg.password)
+  psql -h 127.0.0.1 -p "$pg_port" -U lazymigrate -d postgres -qtAc "SELECT 1 FROM pg_database WHERE datname = 'lazymigrate'" | grep -q 1 \
+    || psql -h 127.0.0.1 -p "$pg_port" -U lazymigrate -d postgres -qc "CREATE DATABASE lazymigrate"
+  unset PGPASSWORD
+  ConnectionStrings__Default="$server;Database=lazymigrate"
+fi
+export ConnectionStrings__Default
+
+# Local runs speak plain HTTP; a real deployment puts TLS in front (or uses an https issuer).
+export LazyMigrate__Issuer="$issuer"
+export LazyMigrate__AllowHttp=${LazyMigrate__AllowHttp:-true}
+export ASPNETCORE_URLS=${ASPNETCORE_URLS:-http://localhost:$port}
+export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
+
+# Bootstrap administrator (created when missing; an existing one is never changed).
+export LazyMigrate__Admin__Email=${LazyMigrate__Admin__Email:-admin@example.com}
+export LazyMigrate__Admin__Password=${LazyMigrate__Admin__Password:-change-me-please}
+
+# Client 0: the public client behind /demo (code flow + PKCE, no secret).
+export LazyMigrate__Clients__0__ClientId=demo
+export LazyMigrate__Clients__0__DisplayName="LazyMigrate demo"
+export LazyMigrate__Clients__0__RedirectUris__0="$issuer/demo/callback"
+export LazyMigrate__Clients__0__PostLogoutRedirectUris__0="$issuer/demo"
+
+# Client 1: a machine client (client credentials only).
+export LazyMigrate__Clients__1__ClientId=machine
+export LazyMigrate__Clients__1__ClientSecret=${LAZYMIGRATE_MACHINE_SECRET:-machine-secret-change-me}
+export LazyMigrate__Clients__1__DisplayName="Machine client"
+export LazyMigrate__Clients__1__Scopes__0=read:users
+export LazyMigrate__Clients__1__Scopes__1=read:stats
+
+cat <<INFO
+LazyMigrate is starting on $issuer
+  Demo application:  $issuer/demo   (sign in as $LazyMigrate__Admin__Email / $LazyMigrate__Admin__Password)
+  Discovery:         $issuer/.well-known/openid-configuration
+  Health:            $issuer/health/ready    Metrics: $issuer/metrics
+  Machine client:    machine / $LazyMigrate__Clients__1__ClientSecret
+                     curl -s -u machine:$LazyMigrate__Clients__1__ClientSecret -d grant_type=client_credentials -d scope=read:users $issuer/connect/token
+INFO
+
+exec dotnet run -c Release --project src/LazyMigrate.Server --no-launch-profile

@@ -1,0 +1,68 @@
+using LazyMigrate.Server.Data;
+using LazyMigrate.Server.Login;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace LazyMigrate.Server.Account;
+
+public static class AccountExtensions
+{
+    /// <summary>ASP.NET Core Identity over our users, the native password policy and hash, the session cookie, the bootstrap admin.</summary>
+    public static IServiceCollection AddAccounts(this IServiceCollection services)
+    {
+        services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<AccountOptions>, AccountOptionsValidator>();
+
+        services.AddIdentity<User, Role>(options =>
+            {
+                options.Password.RequiredLength = PasswordPolicy.MinimumLength;
+                options.Password.RequireDigit = false;
+                options.Password.RequireLowercase = false;
+                options.Password.RequireUppercase = false;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Password.RequiredUniqueChars = 1;
+                options.User.RequireUniqueEmail = true;
+                options.Lockout.AllowedForNewUsers = true;
+                options.Lockout.MaxFailedAccessAttempts = 10;
+            })
+            .AddEntityFrameworkStores<LazyMigrateDbContext>()
+            .AddDefaultTokenProviders()
+            .AddPasswordValidator<MaximumLengthPasswordValidator>();
+
+        // Identity's V3 format is PBKDF2-HMAC-SHA512; a stored hash with fewer iterations verifies as
+        // SuccessRehashNeeded and is rewritten at this count on the next successful login.
+        services.AddOptions<PasswordHasherOptions>()
+            .Configure<IOptions<AccountOptions>>((hasher, account) => hasher.IterationCount = account.Value.PasswordHashIterations);
+
+        services.ConfigureApplicationCookie(options =>
+        {
+            options.LoginPath = "/Account/Login";
+            options.LogoutPath = "/Account/Logout";
+            options.AccessDeniedPath = "/Account/Login";
+            options.Cookie.Name = "lm.session";
+            options.Cookie.HttpOnly = true;
+
+            // Lax, not Strict: the session must travel with the top-level redirect from a client to /connect/authorize.
+            options.Cookie.SameSite = SameSiteMode.Lax;
+            options.ExpireTimeSpan = TimeSpan.FromHours(8);
+            options.SlidingExpiration = true;
+        });
+
+        services.AddScoped<IDatabaseSeeder, BootstrapAdmin>();
+        services.AddScoped<LoginPipeline>();
+        return services;
+    }
+}
+
+/// <summary>Rejects passwords longer than the policy allows; Identity itself has no upper bound.</summary>
+public sealed class MaximumLengthPasswordValidator : IPasswordValidator<User>
+{
+    public Task<IdentityResult> ValidateAsync(UserManager<User> manager, User user, string? password) =>
+        Task.FromResult(password is { Length: > PasswordPolicy.MaximumLength }
+            ? IdentityResult.Failed(new IdentityError
+            {
+                Code = "PasswordTooLong",
+                Description = $"Passwords must be at most {PasswordPolicy.MaximumLength} characters.",
+            })
+            : IdentityResult.Success);
+}

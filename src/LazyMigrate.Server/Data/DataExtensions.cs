@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace LazyMigrate.Server.Data;
+
+public static class DataExtensions
+{
+    /// <summary>PostgreSQL through EF Core, migrations and seeding at start-up, Data Protection keys in the database.</summary>
+    public static IServiceCollection AddData(this IServiceCollection services)
+    {
+        services.AddDbContext<LazyMigrateDbContext>((provider, options) =>
+        {
+            var connectionString = provider.GetRequiredService<IConfiguration>().GetConnectionString("Default");
+            if (string.IsNullOrWhiteSpace(connectionString))
+            {
+                throw new InvalidOperationException("ConnectionStrings:Default (ConnectionStrings__Default) must be set to a PostgreSQL connection string.");
+            }
+
+            options.UseNpgsql(connectionString);
+            options.UseOpenIddict();
+        });
+
+        services.AddSingleton<DatabaseReadiness>();
+        services.AddHostedService<DatabaseInitializer>();
+
+        // Every node reads and writes the same key ring, so cookies and protected keys made by one node open on another.
+        services.AddDataProtection()
+            .SetApplicationName("LazyMigrate")
+            .PersistKeysToDbContext<LazyMigrateDbContext>();
+
+        services.AddHealthChecks()
+            .AddDbContextCheck<LazyMigrateDbContext>("database", tags: ["ready"])
+            .AddCheck<DatabaseReadinessCheck>("migrations", tags: ["ready"]);
+        return services;
+    }
+}
+
+internal sealed class DatabaseReadinessCheck(DatabaseReadiness readiness) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(
+        HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        Task.FromResult(readiness.IsReady
+            ? HealthCheckResult.Healthy()
+            : HealthCheckResult.Unhealthy("Migrations and seeding have not completed."));
+}

@@ -1,0 +1,46 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+
+namespace LazyMigrate.Server.Data;
+
+/// <summary>
+/// The one database of a LazyMigrate deployment: users (ASP.NET Core Identity), OpenIddict's applications,
+/// authorizations, scopes and tokens, and the keys every node must share.
+/// </summary>
+public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> options)
+    : IdentityDbContext<User, Role, Guid>(options), IDataProtectionKeyContext
+{
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
+    public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.UseOpenIddict();
+
+        builder.Entity<User>(user =>
+        {
+            // Identity's default email index is not unique; two accounts sharing an address would let an import or a
+            // registration race create a duplicate. The database is the final judge of concurrent first logins.
+            user.HasIndex(u => u.NormalizedEmail).HasDatabaseName("EmailIndex").IsUnique();
+            user.HasIndex(u => new { u.SourceConnection, u.LegacyId }).IsUnique();
+            user.Property(u => u.SourceConnection).HasMaxLength(128);
+            user.Property(u => u.LegacyId).HasMaxLength(256);
+            user.Property(u => u.Name).HasMaxLength(256);
+            user.Property(u => u.GivenName).HasMaxLength(256);
+            user.Property(u => u.FamilyName).HasMaxLength(256);
+            user.Property(u => u.Nickname).HasMaxLength(256);
+            user.Property(u => u.Picture).HasMaxLength(2048);
+            user.Property(u => u.UserMetadata).HasColumnType("jsonb");
+            user.Property(u => u.AppMetadata).HasColumnType("jsonb");
+        });
+
+        builder.Entity<ServerKey>(key =>
+        {
+            key.Property(k => k.Algorithm).HasMaxLength(32);
+            key.HasIndex(k => new { k.Use, k.CreatedAt });
+        });
+    }
+}

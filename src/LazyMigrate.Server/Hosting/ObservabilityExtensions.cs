@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using Serilog;
+using Serilog.Context;
+using Serilog.Events;
+using Serilog.Formatting.Compact;
+
+namespace LazyMigrate.Server.Hosting;
+
+public static partial class ObservabilityExtensions
+{
+    private const string CorrelationHeader = "X-Correlation-ID";
+
+    /// <summary>Serilog (plain or JSON console), health checks and OpenTelemetry metrics.</summary>
+    public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+
+        // preserveStaticLogger: the bootstrap logger stays in Log.Logger for the crash path in Program, and several hosts
+        // in one process (tests) do not fight over freezing it.
+        builder.Services.AddSerilog((services, logger) =>
+        {
+            logger.ReadFrom.Configuration(configuration)
+                .ReadFrom.Services(services)
+                .Enrich.FromLogContext();
+            if (configuration.GetValue<bool>("LazyMigrate:Logging:Json"))
+            {
+                logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+            }
+            else
+            {
+                logger.WriteTo.Console(formatProvider: CultureInfo.InvariantCulture, outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj} {CorrelationId}{NewLine}{Exception}");
+            }
+        }, preserveStaticLogger: true);
+
+        builder.Services.AddHealthChecks();
+        builder.Services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("lazymigrate"))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Identity")
+                .AddPrometheusExporter());
+        return builder;
+    }
+
+    /// <summary>Correlation id and one log line per request. Paths are logged without their query string, which may hold codes.</summary>
+    public static WebApplication UseRequestLogging(this WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            // Accept a caller's id only if it looks like one, so a header cannot inject text into the logs.
+            var incoming = context.Request.Headers[CorrelationHeader].ToString();
+            var correlationId = SafeCorrelationId().IsMatch(incoming) ? incoming : context.TraceIdentifier;
+            context.Response.Headers[CorrelationHeader] = correlationId;
+            using (LogContext.PushProperty("CorrelationId", correlationId))
+            {
+                await next(context);
+            }
+        });
+
+        app.UseSerilogRequestLogging(options =>
+        {
+            // The host's logger, not the static bootstrap one (kept for the crash path by preserveStaticLogger).
+            options.Logger = app.Services.GetRequiredService<Serilog.ILogger>();
+            options.GetLevel = (context, _, exception) =>
+                exception is not null || context.Response.StatusCode >= 500 ? LogEventLevel.Error
+                : context.Request.Path.StartsWithSegments("/health") || context.Request.Path.StartsWithSegments("/metrics") ? LogEventLevel.Verbose
+                : LogEventLevel.Information;
+        });
+        return app;
+    }
+
+    /// <summary><c>/health/live</c> (the process answers), <c>/health/ready</c> (database migrated and reachable), <c>/metrics</c>.</summary>
+    public static WebApplication MapObservability(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapPrometheusScrapingEndpoint("/metrics");
+        return app;
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9._:-]{1,64}$")]
+    private static partial Regex SafeCorrelationId();
+}

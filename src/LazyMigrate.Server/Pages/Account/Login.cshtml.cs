@@ -1,0 +1,58 @@
+using System.ComponentModel.DataAnnotations;
+using LazyMigrate.Server.Account;
+using LazyMigrate.Server.Login;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace LazyMigrate.Server.Pages.Account;
+
+public sealed class LoginModel(LoginPipeline login) : PageModel
+{
+    // One message for unknown user, wrong password and lockout: the page must not reveal which accounts exist.
+    internal const string InvalidCredentialsMessage = "Incorrect email, username or password.";
+    internal const string UnavailableMessage = "We can't sign you in right now. Please try again in a few minutes.";
+
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    [BindProperty]
+    public LoginInput Input { get; set; } = new();
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        var result = await login.SignInAsync(Input.Identifier!, Input.Password!, cancellationToken);
+        switch (result)
+        {
+            case LoginResult.SignedIn:
+                // Only ever back into this site (normally /connect/authorize): no open redirect through the login page.
+                return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/");
+            case LoginResult.Unavailable:
+                ModelState.AddModelError(string.Empty, UnavailableMessage);
+                return Page();
+            default:
+                ModelState.AddModelError(string.Empty, InvalidCredentialsMessage);
+                return Page();
+        }
+    }
+}
+
+public sealed class LoginInput
+{
+    [Required(ErrorMessage = "Enter your email or username.")]
+    [StringLength(256)]
+    public string? Identifier { get; set; }
+
+    [Required(ErrorMessage = "Enter your password.")]
+    [StringLength(PasswordPolicy.MaximumLength, ErrorMessage = "Incorrect email, username or password.")]
+    [DataType(DataType.Password)]
+    public string? Password { get; set; }
+}
