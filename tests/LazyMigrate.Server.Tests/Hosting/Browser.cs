@@ -11,6 +11,14 @@ public sealed record Page(Uri Url, HttpStatusCode Status, string Html, Uri? Exte
 
     public bool IsConsent => ExternalRedirect is null && Url.AbsolutePath.Equals("/Account/Consent", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// The OAuth error of an authorization request: from the redirect to the client when the server could send it
+    /// there, else from the error page (unknown client, bad redirect URI and malformed requests are shown, not redirected).
+    /// </summary>
+    public string? AuthorizationError => ExternalRedirect is not null
+        ? new Callback(ExternalRedirect).Error
+        : Regex.Match(Html, "class=\"error-code\">(?<error>[a-z_]+)<") is { Success: true } match ? match.Groups["error"].Value : null;
+
     public bool IsLogout => ExternalRedirect is null && Url.AbsolutePath.Equals("/Account/Logout", StringComparison.OrdinalIgnoreCase);
 }
 
