@@ -1,0 +1,237 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using Jint;
+using Jint.Native;
+using Jint.Native.Object;
+using LazyMigrate.Scripting.Crypto;
+using LazyMigrate.Scripting.Host;
+using LazyMigrate.Scripting.Legacy;
+using LazyMigrate.Scripting.Sandbox;
+using MySqlConnector;
+using Npgsql;
+using static LazyMigrate.Scripting.Host.ScriptValues;
+
+namespace LazyMigrate.Scripting.Compat;
+
+/// <summary>
+/// <c>require()</c> for Auth0-style scripts: the subset of Node modules Auth0's published templates use, written in
+/// JS (Compat/node-modules.js) over a handful of host functions. Loaded into a call's engine on first use only.
+/// </summary>
+internal static class CompatModules
+{
+    public const string Available = "bcrypt, bcryptjs, crypto, mysql, pg";
+
+    private static readonly Prepared<Acornima.Ast.Script> Source = Engine.PrepareScript(ReadSource(), "node-modules.js", strict: true);
+
+    public static JsValue Require(ScriptCall call, string name)
+    {
+        var modules = Get(call).Get("modules");
+        var module = modules.AsObject().GetOwnProperty(name);
+        if (module == Jint.Runtime.Descriptors.PropertyDescriptor.Undefined)
+        {
+            throw new ScriptHostException($"module '{name}' is not available; available: {Available}");
+        }
+
+        return module.Value;
+    }
+
+    public static ObjectInstance Get(ScriptCall call)
+    {
+        if (call.CompatExports is null)
+        {
+            var factory = call.Engine.Evaluate(Source);
+            call.CompatExports = factory.Call(JsValue.Undefined, HostFunctions(call)).AsObject();
+        }
+
+        return call.CompatExports;
+    }
+
+    private static JsObject HostFunctions(ScriptCall call)
+    {
+        var engine = call.Engine;
+        var host = new JsObject(engine);
+        void Add(string name, Func<JsValue[], JsValue> body) => host.FastSetDataProperty(name, call.Function(name, body));
+        JsValue Bytes(byte[] bytes) => engine.Intrinsics.Uint8Array.Construct(bytes);
+
+        Add("encode", args => new JsString(HostApi.EncodeToString(Arg(args, 0).AsUint8Array(), OptionalString(Arg(args, 1), "encoding") ?? "utf8")));
+        Add("bytes", args => Bytes(ToBytes(Arg(args, 0), OptionalString(Arg(args, 1), "encoding") ?? "utf8")));
+        Add("equal", args => Arg(args, 0).AsUint8Array().AsSpan().SequenceEqual(ToBytes(Arg(args, 1), "utf8")) ? JsBoolean.True : JsBoolean.False);
+        Add("concat", args =>
+        {
+            var list = Arg(args, 0).AsArray();
+            var parts = Enumerable.Range(0, (int)list.Length).Select(i => ToBytes(list.Get(i), "utf8")).ToArray();
+            return Bytes(parts.SelectMany(p => p).ToArray());
+        });
+        Add("digest", args => Bytes(LegacyPasswordVerifier.Digest(RequiredString(Arg(args, 0), "algorithm"), Arg(args, 1).AsUint8Array())));
+        Add("hmac", args => Bytes(LegacyPasswordVerifier.Hmac(RequiredString(Arg(args, 0), "algorithm"), Arg(args, 1).AsUint8Array(), Arg(args, 2).AsUint8Array())));
+        Add("pbkdf2", args =>
+        {
+            var iterations = (int)Arg(args, 2).AsNumber();
+            LegacyPasswordVerifier.CheckPbkdf2Iterations(iterations);
+            var length = (int)Arg(args, 3).AsNumber();
+            if (length is < 1 or > 1024)
+            {
+                throw new ScriptHostException("keylen must be within 1..1024");
+            }
+
+            return Bytes(Rfc2898DeriveBytes.Pbkdf2(Arg(args, 0).AsUint8Array(), Arg(args, 1).AsUint8Array(), iterations, LegacyPasswordVerifier.DigestName(RequiredString(Arg(args, 4), "digest")), length));
+        });
+        Add("randomBytes", args =>
+        {
+            var count = (int)Arg(args, 0).AsNumber();
+            return count is < 0 or > 1024 ? throw new ScriptHostException("randomBytes takes 0..1024") : Bytes(RandomNumberGenerator.GetBytes(count));
+        });
+        Add("timingSafeEqual", args =>
+        {
+            var a = Arg(args, 0).AsUint8Array();
+            var b = Arg(args, 1).AsUint8Array();
+            return a.Length != b.Length
+                ? throw new ScriptHostException("input buffers must have the same byte length")
+                : CryptographicOperations.FixedTimeEquals(a, b) ? JsBoolean.True : JsBoolean.False;
+        });
+        Add("bcryptCompare", args =>
+        {
+            var password = RequiredString(Arg(args, 0), "password");
+            var hash = RequiredString(Arg(args, 1), "hash");
+            return call.StartAsync(token => Task.Run(() => LegacyPasswordVerifier.Verify(password, hash, "bcrypt"), token), (_, ok) => ok ? JsBoolean.True : JsBoolean.False);
+        });
+        Add("bcryptCompareSync", args =>
+            LegacyPasswordVerifier.Verify(RequiredString(Arg(args, 0), "password"), RequiredString(Arg(args, 1), "hash"), "bcrypt") ? JsBoolean.True : JsBoolean.False);
+        Add("bcryptHash", args =>
+        {
+            var password = RequiredString(Arg(args, 0), "password");
+            var rounds = Rounds(Arg(args, 1));
+            return call.StartAsync(token => Task.Run(() => BCrypt.Net.BCrypt.HashPassword(password, rounds), token), (_, hash) => new JsString(hash));
+        });
+        Add("bcryptHashSync", args => new JsString(BCrypt.Net.BCrypt.HashPassword(RequiredString(Arg(args, 0), "password"), Rounds(Arg(args, 1)))));
+        Add("open", args => new JsString(Open(call, RequiredString(Arg(args, 0), "kind"), ToPlain(Arg(args, 1)) as Dictionary<string, object?> ?? [])));
+        Add("query", args =>
+        {
+            var handle = RequiredString(Arg(args, 0), "handle");
+            if (!call.OpenedDatabases.TryGetValue(handle, out var database))
+            {
+                throw new ScriptHostException("the database connection is not open");
+            }
+
+            return HostApi.Query(call, database.Provider, database.ConnectionString, args[1..]);
+        });
+        return host;
+    }
+
+    private static int Rounds(JsValue value)
+    {
+        var rounds = value.IsNumber() ? (int)value.AsNumber() : 10;
+        return rounds is < 4 or > 14 ? throw new ScriptHostException("bcrypt rounds must be within 4..14") : rounds;
+    }
+
+    private static byte[] ToBytes(JsValue value, string encoding)
+    {
+        if (value.IsUint8Array())
+        {
+            return value.AsUint8Array();
+        }
+
+        if (value.IsArray())
+        {
+            var array = value.AsArray();
+            return Enumerable.Range(0, (int)array.Length).Select(i => (byte)array.Get(i).AsNumber()).ToArray();
+        }
+
+        return HostApi.Bytes(value, encoding);
+    }
+
+    /// <summary>
+    /// Opens a database named by the script itself (Auth0 templates carry their own connection details). The
+    /// connection string is rebuilt from host, port, user, password and database only: a script must not be able
+    /// to pass driver options (MySQL's local-infile, say) and its host must pass <see cref="LegacyHostPolicy"/>.
+    /// </summary>
+    private static string Open(ScriptCall call, string kind, Dictionary<string, object?> config)
+    {
+        string? Text(string key) => config.GetValueOrDefault(key) is { } value ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
+        int? Port(string? text) => int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : null;
+
+        LegacyDatabaseProvider provider;
+        string connectionString;
+        switch (kind)
+        {
+            case "postgres":
+            {
+                string host;
+                int? port;
+                string? user, password, database;
+                var text = Text("connectionString");
+                if (text is not null && (text.StartsWith("postgres://", StringComparison.Ordinal) || text.StartsWith("postgresql://", StringComparison.Ordinal)))
+                {
+                    var uri = Uri.TryCreate(text, UriKind.Absolute, out var parsed) ? parsed : throw new ScriptHostException("the connection string is not a valid URL");
+                    var credentials = uri.UserInfo.Split(':', 2);
+                    host = uri.Host;
+                    port = uri.IsDefaultPort || uri.Port < 0 ? null : uri.Port;
+                    user = Uri.UnescapeDataString(credentials[0]);
+                    password = credentials.Length > 1 ? Uri.UnescapeDataString(credentials[1]) : null;
+                    database = Uri.UnescapeDataString(uri.AbsolutePath.TrimStart('/'));
+                }
+                else if (text is not null)
+                {
+                    var parsed = new NpgsqlConnectionStringBuilder(text);
+                    (host, port, user, password, database) = (parsed.Host ?? "localhost", parsed.Port, parsed.Username, parsed.Password, parsed.Database);
+                }
+                else
+                {
+                    (host, port, user, password, database) = (Text("host") ?? "localhost", Port(Text("port")), Text("user"), Text("password"), Text("database"));
+                }
+
+                LegacyHostPolicy.EnsureAllowed(call.Connection, host, port);
+                provider = LegacyDatabaseProvider.Postgres;
+                connectionString = new NpgsqlConnectionStringBuilder
+                {
+                    Host = host,
+                    Port = port ?? 5432,
+                    Username = user,
+                    Password = password,
+                    Database = string.IsNullOrEmpty(database) ? null : database,
+                    Timeout = 5,
+                }.ConnectionString;
+                break;
+            }
+
+            case "mysql":
+            {
+                if (config.ContainsKey("socketPath"))
+                {
+                    throw new ScriptHostException("socketPath is not supported; use host and port");
+                }
+
+                var host = Text("host") ?? "localhost";
+                var port = Port(Text("port"));
+                LegacyHostPolicy.EnsureAllowed(call.Connection, host, port);
+                provider = LegacyDatabaseProvider.MySql;
+                connectionString = new MySqlConnectionStringBuilder
+                {
+                    Server = host,
+                    Port = (uint)(port ?? 3306),
+                    UserID = Text("user") ?? "",
+                    Password = Text("password") ?? "",
+                    Database = Text("database") ?? "",
+                    ConnectionTimeout = 5,
+                    AllowLoadLocalInfile = false,
+                }.ConnectionString;
+                break;
+            }
+
+            default:
+                throw new ScriptHostException($"unknown database kind {kind}");
+        }
+
+        var handle = "db" + call.OpenedDatabases.Count.ToString(CultureInfo.InvariantCulture);
+        call.OpenedDatabases[handle] = (provider, connectionString);
+        return handle;
+    }
+
+    private static string ReadSource()
+    {
+        using var stream = typeof(CompatModules).Assembly.GetManifestResourceStream("LazyMigrate.Scripting.Compat.node-modules.js")
+            ?? throw new InvalidOperationException("the compat modules resource is missing");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+}

@@ -1,0 +1,158 @@
+using Jint;
+using Jint.Native;
+using Jint.Runtime;
+using Jint.Runtime.Descriptors;
+using Jint.Runtime.Interop;
+using LazyMigrate.Scripting.Host;
+using LazyMigrate.Scripting.Legacy;
+using Microsoft.Extensions.Logging;
+
+namespace LazyMigrate.Scripting.Sandbox;
+
+/// <summary>
+/// One script call: its engine, its deadline, its log and the bridge that runs host work (database, HTTP, slow
+/// hashes) off the engine thread. Created per call and dropped with it; nothing here outlives the call.
+/// </summary>
+internal sealed class ScriptCall
+{
+    private readonly JsValue _then;
+    private int _pendingHostCalls;
+    private int _legacyFault;
+
+    public ScriptCall(Engine engine, LegacyConnection connection, ScriptLogCollector log, ScriptServices services, CancellationToken deadline)
+    {
+        Engine = engine;
+        Connection = connection;
+        Deadline = deadline;
+        Log = log;
+        Services = services;
+
+        // Captured before any script code runs: a script that replaces Promise.prototype.then must not be able to
+        // intercept host results (it could only hurt its own call, but the host should not depend on script state).
+        _then = engine.GetValue("Promise").Get("prototype").Get("then");
+    }
+
+    public Engine Engine { get; }
+
+    public LegacyConnection Connection { get; }
+
+    public CancellationToken Deadline { get; }
+
+    public ScriptLogCollector Log { get; }
+
+    public ScriptServices Services { get; }
+
+    /// <summary>The Node-compatible modules, once a script has asked for one.</summary>
+    public Jint.Native.Object.ObjectInstance? CompatExports { get; set; }
+
+    /// <summary>Databases a script opened with connection details of its own (pg/mysql shims), by handle.</summary>
+    public Dictionary<string, (LegacyDatabaseProvider Provider, string ConnectionString)> OpenedDatabases { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>True while a database or HTTP call is in flight: a deadline hit then is the legacy system's fault.</summary>
+    public bool LegacyCallInFlight => Volatile.Read(ref _pendingHostCalls) > 0;
+
+    /// <summary>A legacy call failed in a way that says the legacy system is unreachable (not a bad query).</summary>
+    public bool LegacyFault => Volatile.Read(ref _legacyFault) != 0;
+
+    public void MarkLegacyFault() => Interlocked.Exchange(ref _legacyFault, 1);
+
+    /// <summary>
+    /// Starts host work and returns a Promise for its result. The work runs on the thread pool with the call's
+    /// deadline; its result becomes a JS value, or its failure a clean JS <c>Error</c>, only on the engine thread
+    /// (inside a <c>then</c> reaction), because Jint objects must not be built concurrently with the engine.
+    /// </summary>
+    public JsValue StartAsync<T>(Func<CancellationToken, Task<T>> work, Func<Engine, T, JsValue> toJs, bool legacy = false)
+    {
+        var settle = Engine.Advanced.RegisterPromise();
+        Task<T> task;
+        if (legacy)
+        {
+            Interlocked.Increment(ref _pendingHostCalls);
+        }
+
+        try
+        {
+            task = work(Deadline);
+        }
+        catch (Exception ex)
+        {
+            task = Task.FromException<T>(ex);
+        }
+
+        task.ContinueWith(
+            (completed, state) =>
+            {
+                var call = (ScriptCall)state!;
+                if (legacy)
+                {
+                    Interlocked.Decrement(ref call._pendingHostCalls);
+                    if (completed.Exception?.InnerException is { } error && LegacyFaults.IsUnavailable(error))
+                    {
+                        call.MarkLegacyFault();
+                    }
+                }
+
+                // Only a wake-up crosses threads; the value is read in the reaction below, on the engine thread.
+                settle.Resolve(JsValue.Undefined);
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+
+        var convert = new ClrFunction(Engine, "", (_, _) =>
+        {
+            if (task.IsCompletedSuccessfully)
+            {
+                return toJs(Engine, task.Result);
+            }
+
+            throw ToScriptError(task.Exception?.InnerException ?? new OperationCanceledException());
+        }, 0, PropertyFlag.Configurable);
+
+        return _then.Call(settle.Promise, convert);
+    }
+
+    /// <summary>Creates a host function whose .NET failures reach the script as plain JS errors.</summary>
+    public ClrFunction Function(string name, Func<JsValue[], JsValue> body, int length = 0) =>
+        new(Engine, name, (_, arguments) =>
+        {
+            try
+            {
+                return body(arguments);
+            }
+            catch (JavaScriptException)
+            {
+                throw;
+            }
+            catch (Exception ex) when (ex is not (StatementsCountOverflowException or MemoryLimitExceededException or RecursionDepthOverflowException or ExecutionCanceledException))
+            {
+                throw ToScriptError(ex);
+            }
+        }, length, PropertyFlag.Configurable);
+
+    /// <summary>
+    /// Maps a host failure to a JS Error carrying a message only: no .NET type names, stack traces or inner
+    /// exceptions reach the script (they would tell an attacker about the host and clutter the admin's view).
+    /// </summary>
+    public JavaScriptException ToScriptError(Exception ex)
+    {
+        var message = ex switch
+        {
+            ScriptHostException or Crypto.LegacyHashFormatException => ex.Message,
+            OperationCanceledException when Deadline.IsCancellationRequested => "the call's deadline passed",
+            OperationCanceledException => "the operation was cancelled",
+            System.Data.Common.DbException db => "database error: " + db.Message,
+            HttpRequestException http => "HTTP request failed: " + http.Message,
+            TimeoutException => "the operation timed out",
+            _ => "host operation failed",
+        };
+
+        if (message == "host operation failed")
+        {
+            Services.Logger.LogWarning(ex, "Host operation failed in a script of connection {Connection}", Connection.Name);
+        }
+
+        return new JavaScriptException(Engine.Intrinsics.Error, Log.Redact(message));
+    }
+}
