@@ -56,6 +56,17 @@ public sealed record ScriptLimits
 
     /// <summary>Bulkhead: calls allowed to wait for a slot; beyond it, calls fail fast as <see cref="ScriptFailureReason.LegacyUnavailable"/>.</summary>
     public int MaxQueuedCalls { get; init; } = 256;
+
+    /// <summary>Circuit breaker: share of calls failing for the legacy system's sake that opens the circuit.</summary>
+    public double BreakerFailureRatio { get; init; } = 0.5;
+
+    /// <summary>Circuit breaker: calls in the sampling window before the ratio counts.</summary>
+    public int BreakerMinimumThroughput { get; init; } = 10;
+
+    public TimeSpan BreakerSamplingDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Circuit breaker: how long calls fail fast as <see cref="ScriptFailureReason.LegacyUnavailable"/> once open.</summary>
+    public TimeSpan BreakerDuration { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>What a script sees as <c>context</c>.</summary>

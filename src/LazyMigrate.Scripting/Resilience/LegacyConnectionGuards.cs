@@ -1,0 +1,50 @@
+using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
+using LazyMigrate.Scripting.Sandbox;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.RateLimiting;
+
+namespace LazyMigrate.Scripting.Resilience;
+
+/// <summary>
+/// One bulkhead and one circuit breaker per legacy connection (keyed by its name). The bulkhead caps the calls a
+/// legacy database sees at once and how many may wait; the breaker stops calling a legacy system that keeps failing
+/// so logins fail fast with "try again later" instead of piling up until their deadline.
+/// </summary>
+internal sealed class LegacyConnectionGuards(TimeProvider time)
+{
+    private readonly ConcurrentDictionary<string, Guard> _guards = new(StringComparer.Ordinal);
+
+    public async Task<ScriptRun> RunAsync(LegacyConnection connection, Func<CancellationToken, Task<ScriptRun>> run, CancellationToken deadline)
+    {
+        var limits = connection.Limits;
+        var guard = _guards.AddOrUpdate(
+            connection.Name,
+            _ => new Guard(limits, Build(limits, time)),
+            (_, existing) => existing.Limits == limits ? existing : new Guard(limits, Build(limits, time)));
+        return await guard.Pipeline.ExecuteAsync(static async (state, token) => await state(token), run, deadline);
+    }
+
+    private static ResiliencePipeline<ScriptRun> Build(ScriptLimits limits, TimeProvider time) =>
+        new ResiliencePipelineBuilder<ScriptRun> { TimeProvider = time }
+            // Outermost: an open circuit answers before a call takes a slot or joins the queue.
+            .AddCircuitBreaker(new CircuitBreakerStrategyOptions<ScriptRun>
+            {
+                FailureRatio = limits.BreakerFailureRatio,
+                MinimumThroughput = Math.Max(2, limits.BreakerMinimumThroughput),
+                SamplingDuration = limits.BreakerSamplingDuration < TimeSpan.FromMilliseconds(500) ? TimeSpan.FromMilliseconds(500) : limits.BreakerSamplingDuration,
+                BreakDuration = limits.BreakerDuration < TimeSpan.FromMilliseconds(500) ? TimeSpan.FromMilliseconds(500) : limits.BreakerDuration,
+                // Only the legacy system's failures count: a script's own bug or loop says nothing about its health.
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result?.LegacyFault == true),
+            })
+            .AddRateLimiter(new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+            {
+                PermitLimit = Math.Max(1, limits.MaxConcurrentCalls),
+                QueueLimit = Math.Max(0, limits.MaxQueuedCalls),
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+            }))
+            .Build();
+
+    private sealed record Guard(ScriptLimits Limits, ResiliencePipeline<ScriptRun> Pipeline);
+}
