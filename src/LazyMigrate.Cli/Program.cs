@@ -1,1 +1,3 @@
-Console.WriteLine("todo");
+using LazyMigrate.Cli;
+
+return await ScriptCommands.RunAsync(args, Console.Out, Console.Error);

@@ -40,7 +40,7 @@ internal static class CompatModules
         if (call.CompatExports is null)
         {
             var factory = call.Engine.Evaluate(Source);
-            call.CompatExports = factory.Call(JsValue.Undefined, HostFunctions(call)).AsObject();
+            call.CompatExports = factory.Call(JsValue.Undefined, [HostFunctions(call)]).AsObject();
         }
 
         return call.CompatExports;

@@ -57,7 +57,7 @@ internal static class HostApi
 
     public static JsValue Freeze(Engine engine, JsValue value)
     {
-        engine.GetValue("Object").Get("freeze").Call(JsValue.Undefined, value);
+        engine.GetValue("Object").Get("freeze").Call(JsValue.Undefined, [value]);
         return value;
     }
 

@@ -63,7 +63,6 @@ internal sealed class ScriptCall
     /// </summary>
     public JsValue StartAsync<T>(Func<CancellationToken, Task<T>> work, Func<Engine, T, JsValue> toJs, bool legacy = false)
     {
-        var settle = Engine.Advanced.RegisterPromise();
         Task<T> task;
         if (legacy)
         {
@@ -79,7 +78,10 @@ internal sealed class ScriptCall
             task = Task.FromException<T>(ex);
         }
 
-        task.ContinueWith(
+        // Only a wake-up that never faults and carries nothing crosses into Jint's task interop: a faulted task
+        // would reach the script as a wrapped .NET exception. Jint settles it through its event loop (settling a
+        // manual promise from this thread instead drains the loop here, racing the waiting engine thread).
+        var wake = task.ContinueWith(
             (completed, state) =>
             {
                 var call = (ScriptCall)state!;
@@ -92,8 +94,7 @@ internal sealed class ScriptCall
                     }
                 }
 
-                // Only a wake-up crosses threads; the value is read in the reaction below, on the engine thread.
-                settle.Resolve(JsValue.Undefined);
+                return (object?)null;
             },
             this,
             CancellationToken.None,
@@ -110,7 +111,7 @@ internal sealed class ScriptCall
             throw ToScriptError(task.Exception?.InnerException ?? new OperationCanceledException());
         }, 0, PropertyFlag.Configurable);
 
-        return _then.Call(settle.Promise, convert);
+        return _then.Call(JsValue.FromObject(Engine, wake), [convert]);
     }
 
     /// <summary>Creates a host function whose .NET failures reach the script as plain JS errors.</summary>

@@ -151,6 +151,9 @@ internal sealed partial class ScriptRunner(ScriptServices services)
             options.TimeoutInterval(limits.Timeout);
             options.CancellationToken(deadline);
             options.Constraints.RegexTimeout = limits.RegexTimeout;
+            // Lets the event loop settle promises from other threads (host results arrive on the thread pool).
+            // Host functions never hand a Task to a script themselves; see ScriptCall.StartAsync.
+            options.ExperimentalFeatures = ExperimentalFeature.TaskInterop;
         });
 
     private static async Task<Settled> InvokeAsync(ScriptCall call, ScriptFunction function, ScriptKind kind, string identifier, string password, ScriptContext context)
@@ -220,7 +223,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
         var onValue = new ClrFunction(engine, "", (_, args) => { result = reader(ScriptValues.Arg(args, 0)); return JsValue.Undefined; }, 1, PropertyFlag.Configurable);
         var onError = new ClrFunction(engine, "", (_, args) => { result = new Settled(null, ScriptError.From(ScriptValues.Arg(args, 0)), true); return JsValue.Undefined; }, 1, PropertyFlag.Configurable);
         var then = engine.GetValue("Promise").Get("prototype").Get("then");
-        await then.Call(returned, onValue, onError).UnwrapIfPromiseAsync(call.Deadline);
+        await then.Call(returned, [onValue, onError]).UnwrapIfPromiseAsync(call.Deadline);
         return result;
     }
 
