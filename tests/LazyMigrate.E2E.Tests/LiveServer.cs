@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Sockets;
+using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Testing;
+using Microsoft.Playwright;
+
+namespace LazyMigrate.E2E.Tests;
+
+/// <summary>
+/// The real server listening on a loopback port with its own database, plus a headless system Chromium driven by
+/// Playwright: what a person at a browser would get. One per test class.
+/// </summary>
+public sealed class LiveServer : IAsyncLifetime
+{
+    private TestDatabase? _database;
+    private IPlaywright? _playwright;
+
+    public LazyMigrateServer Server { get; private set; } = null!;
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public Uri Issuer { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        var port = FreeLoopbackPort();
+        Issuer = new Uri($"http://127.0.0.1:{port}/");
+        _database = await PostgresServer.CreateDatabaseAsync();
+
+        var settings = TestClients.Settings(Issuer);
+        var demo = new TestClient("demo", RedirectUri: new Uri(Issuer, "demo/callback"), PostLogoutRedirectUri: new Uri(Issuer, "demo"));
+        foreach (var (key, value) in demo.ToSettings(TestClients.All.Count))
+        {
+            settings[key] = value;
+        }
+
+        Server = new LazyMigrateServer(_database.ConnectionString, settings);
+        Server.ListenOnLoopback(port);
+        Server.StartServer();
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            // Debian's Chromium: Playwright's own browser download is not used.
+            ExecutablePath = Environment.GetEnvironmentVariable("LAZYMIGRATE_CHROMIUM") is { Length: > 0 } path ? path : "/usr/bin/chromium",
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+    }
+
+    /// <summary>Saves a full-page screenshot as a test artifact under TestResults/screenshots at the repository root.</summary>
+    public static async Task SaveScreenshotAsync(IPage page, string name)
+    {
+        var directory = Path.Combine(RepositoryRoot(), "TestResults", "screenshots");
+        Directory.CreateDirectory(directory);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, name + ".png"), FullPage = true });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (Server is not null)
+        {
+            await Server.DisposeAsync();
+        }
+
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "LazyMigrate.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        return AppContext.BaseDirectory;
+    }
+}
