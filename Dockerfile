@@ -1,0 +1,15 @@
+# The LazyMigrate server. Build: docker build -t lazymigrate .   Run: see docker-compose.yml.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY src/ src/
+RUN dotnet publish src/LazyMigrate.Server -c Release -o /app --nologo
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+WORKDIR /app
+COPY --from=build /app ./
+# The image runs as the unprivileged user the base image provides.
+USER $APP_UID
+ENV ASPNETCORE_URLS=http://+:8080
+EXPOSE 8080
+ENTRYPOINT ["dotnet", "LazyMigrate.Server.dll"]
