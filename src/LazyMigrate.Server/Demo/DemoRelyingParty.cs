@@ -29,7 +29,8 @@ public sealed class DemoRelyingParty(HttpClient http, IOptions<ConnectOptions> c
 {
     private const string CookieName = "lm.demo";
     private const string Scopes = "openid profile email phone offline_access";
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    // Relaxed escaping only changes how "+" or "é" look in the JSON shown; Razor still HTML-encodes the whole text.
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
     private readonly IDataProtector _protector = dataProtection.CreateProtector("LazyMigrate.Demo.v1");
 
     private Uri Issuer => connect.Value.IssuerUri;
