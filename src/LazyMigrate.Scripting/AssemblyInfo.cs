@@ -1,0 +1,2 @@
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("LazyMigrate.Scripting.Tests")]
+[assembly: System.Runtime.CompilerServices.InternalsVisibleTo("LazyMigrate.Benchmarks")]
