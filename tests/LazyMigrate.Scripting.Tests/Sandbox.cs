@@ -30,8 +30,8 @@ internal static class Sandbox
 
     public static LegacyProfile AssertFound(ScriptResult result)
     {
-        var found = Assert.IsType<ScriptOutcome.Found>(result.Outcome, exactMatch: false);
-        return found.Profile;
+        Assert.True(result.Outcome is ScriptOutcome.Found, $"expected a profile, got {result.Outcome}");
+        return ((ScriptOutcome.Found)result.Outcome).Profile;
     }
 
     public const string HealthyScript = """

@@ -24,7 +24,7 @@ internal sealed class AdoLegacyDatabase(LegacyDatabaseProvider provider, string 
         await using var connection = CreateConnection();
         await connection.OpenAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = sql;
+        command.CommandText = provider == LegacyDatabaseProvider.Sqlite ? NumberSqlitePlaceholders(sql) : sql;
         for (var i = 0; i < parameters.Count; i++)
         {
             var parameter = command.CreateParameter();
@@ -59,6 +59,45 @@ internal sealed class AdoLegacyDatabase(LegacyDatabaseProvider provider, string 
         }
 
         return rows;
+    }
+
+    /// <summary>
+    /// Microsoft.Data.Sqlite binds by name only, and a bare <c>?</c> has none; numbering them <c>?1, ?2...</c>
+    /// (outside quotes and comments) lets scripts keep the usual <c>?</c> syntax.
+    /// </summary>
+    internal static string NumberSqlitePlaceholders(string sql)
+    {
+        var result = new System.Text.StringBuilder(sql.Length + 8);
+        var number = 0;
+        for (var i = 0; i < sql.Length; i++)
+        {
+            var c = sql[i];
+            char? closing = c switch { '\'' => '\'', '"' => '"', '`' => '`', '[' => ']', _ => null };
+            if (closing is { } close)
+            {
+                var end = sql.IndexOf(close, i + 1);
+                end = end < 0 ? sql.Length - 1 : end;
+                result.Append(sql, i, end - i + 1);
+                i = end;
+            }
+            else if (c == '-' && i + 1 < sql.Length && sql[i + 1] == '-')
+            {
+                var end = sql.IndexOf('\n', i);
+                end = end < 0 ? sql.Length - 1 : end;
+                result.Append(sql, i, end - i + 1);
+                i = end;
+            }
+            else if (c == '?' && (i + 1 == sql.Length || !char.IsAsciiDigit(sql[i + 1])))
+            {
+                result.Append('?').Append(++number);
+            }
+            else
+            {
+                result.Append(c);
+            }
+        }
+
+        return result.ToString();
     }
 
     private DbConnection CreateConnection() => provider switch

@@ -29,6 +29,7 @@ internal sealed record ScriptFunction(string Name, ScriptStyle Style, int Parame
 /// <summary>
 /// Parses each distinct script source once, keyed by the SHA-256 of its text, so a call pays for a fresh engine but
 /// not for parsing. Syntax errors are cached too: a broken script must not cost a parse on every login attempt.
+/// Columns are reported 1-based, as editors show them (the parser counts from 0).
 /// </summary>
 internal sealed class PreparedScriptCache
 {
@@ -64,11 +65,11 @@ internal sealed class PreparedScriptCache
         }
         catch (ParseErrorException ex)
         {
-            return new Entry(null, new ScriptSyntaxError(ex.Description ?? ex.Message, ex.LineNumber, ex.Column));
+            return new Entry(null, new ScriptSyntaxError(ex.Description ?? ex.Message, ex.LineNumber, ex.Column + 1));
         }
         catch (ScriptPreparationException ex) when (ex.InnerException is ParseErrorException parse)
         {
-            return new Entry(null, new ScriptSyntaxError(parse.Description ?? parse.Message, parse.LineNumber, parse.Column));
+            return new Entry(null, new ScriptSyntaxError(parse.Description ?? parse.Message, parse.LineNumber, parse.Column + 1));
         }
     }
 

@@ -94,7 +94,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
         }
         catch (JavaScriptException ex)
         {
-            var error = ScriptError.From(ex.Error, ex.Location.Start.Line, ex.Location.Start.Column);
+            var error = ScriptError.From(ex.Error, ex.Location.Start.Line, ex.Location.Start.Column + 1);
             return Done(Interpret(call, function.Style, kind, new Settled(null, error, false)), call.LegacyFault);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

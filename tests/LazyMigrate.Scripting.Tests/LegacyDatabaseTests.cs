@@ -1,0 +1,411 @@
+using LazyMigrate.Scripting;
+using LazyMigrate.Testing;
+using Microsoft.Data.Sqlite;
+using MySqlConnector;
+using Npgsql;
+
+namespace LazyMigrate.Scripting.Tests;
+
+/// <summary>
+/// The same login/getUser logic in every style against real legacy databases: PostgreSQL and MariaDB (started by
+/// test.sh) and SQLite. Each class creates its own database with one bcrypt user.
+/// </summary>
+public abstract class LegacyDatabaseTests : IAsyncLifetime
+{
+    // htpasswd -nbB -C 5 u 'correct horse 9' (apache2-utils)
+    protected const string BcryptHash = "$2y$05$NZgs64Ce2zfEdBgkyc2SzOQxvyaYEf4u7WZyDcTer3bNDi6LhAfOC";
+    protected const string Password = "correct horse 9";
+
+    protected LegacyUserScripts Scripts { get; } = new();
+
+    protected abstract LegacyDatabaseProvider Provider { get; }
+
+    protected string ConnectionString { get; set; } = "";
+
+    /// <summary>SQL selecting a user by email with the provider's placeholder.</summary>
+    protected abstract string ByEmail { get; }
+
+    /// <summary>How the row's TIMESTAMP reaches a script: ISO 8601, except SQLite which keeps the text it stored.</summary>
+    protected virtual string ExpectedTimestampStart => "2009-03-14T09:12:00";
+
+    public abstract ValueTask InitializeAsync();
+
+    public abstract ValueTask DisposeAsync();
+
+    protected static string CreateTableSql(string idType) => $"""
+        CREATE TABLE users (id {idType} PRIMARY KEY, email VARCHAR(200) NOT NULL, username VARCHAR(100), password_hash VARCHAR(200) NOT NULL,
+          given_name VARCHAR(100), family_name VARCHAR(100), email_verified BOOLEAN NOT NULL, nickname VARCHAR(100), created_at TIMESTAMP NOT NULL);
+        INSERT INTO users VALUES (7, 'ada@legacy.example', 'ada', '{BcryptHash}', 'Ada', 'Lovelace', TRUE, 'countess', '2009-03-14 09:12:00');
+        """;
+
+    protected LegacyConnection Connection(string script) => new()
+    {
+        Name = "db-" + Guid.NewGuid().ToString("N"),
+        DatabaseProvider = Provider,
+        DatabaseConnectionString = ConnectionString,
+        LoginScript = script,
+        GetUserScript = script,
+        CountUsersScript = script,
+        Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(10) },
+    };
+
+    private string Native => $$"""
+        async function login(email, password, context) {
+          const rows = await db.query('{{ByEmail}}', [email]);
+          if (rows.length === 0) return null;
+          if (!(await crypto.verifyPassword(password, rows[0].password_hash))) throw new WrongUsernameOrPasswordError(email);
+          return { id: rows[0].id, email: rows[0].email, givenName: rows[0].given_name, emailVerified: rows[0].email_verified, since: rows[0].created_at };
+        }
+        async function getUser(email, context) {
+          const rows = await db.query('{{ByEmail}}', [email]);
+          return rows.length === 0 ? null : { id: rows[0].id, email: rows[0].email, givenName: rows[0].given_name };
+        }
+        async function countUsers(context) {
+          const rows = await db.query('SELECT COUNT(*) AS n FROM users', []);
+          return Number(rows[0].n);
+        }
+        """;
+
+    private string Auth0 => $$"""
+        function login(email, password, callback) {
+          const bcrypt = require('bcrypt');
+          db.query('{{ByEmail}}', [email]).then(function (rows) {
+            if (rows.length === 0) return callback(new WrongUsernameOrPasswordError(email));
+            bcrypt.compare(password, rows[0].password_hash, function (err, isValid) {
+              if (err || !isValid) return callback(err || new WrongUsernameOrPasswordError(email));
+              callback(null, { user_id: rows[0].id, email: rows[0].email, given_name: rows[0].given_name, nickname: rows[0].nickname });
+            });
+          }, callback);
+        }
+        function getByEmail(email, callback) {
+          db.query('{{ByEmail}}', [email]).then(function (rows) {
+            if (rows.length === 0) return callback(null);
+            callback(null, { user_id: rows[0].id, email: rows[0].email, given_name: rows[0].given_name });
+          }, callback);
+        }
+        """;
+
+    private string Authing => $$"""
+        async function login(query, password, context) {
+          const rows = await db.query('{{ByEmail}}', [query.email]);
+          if (rows.length === 0) throw new Error('User not exists!');
+          const ok = await crypto.verifyPassword(password, rows[0].password_hash, 'bcrypt');
+          if (!ok) throw new Error('Password is incorrect!');
+          return { id: rows[0].id, email: rows[0].email, givenName: rows[0].given_name, photo: 'https://legacy.example/p.png' };
+        }
+        async function getUser(query, context) {
+          const rows = await db.query('{{ByEmail}}', [query.email]);
+          if (rows.length === 0) throw new Error('User not exists!');
+          return { id: rows[0].id, email: rows[0].email, givenName: rows[0].given_name };
+        }
+        """;
+
+    public static TheoryData<string> Styles => ["native", "auth0", "authing"];
+
+    private string Script(string style) => style switch
+    {
+        "native" => Native,
+        "auth0" => Auth0,
+        _ => Authing,
+    };
+
+    [Theory]
+    [MemberData(nameof(Styles))]
+    public async Task Login_RightPassword_ReturnsTheNormalisedProfile(string style)
+    {
+        var result = await Scripts.LoginAsync(Connection(Script(style)), "ada@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+
+        var profile = Sandbox.AssertFound(result);
+        Assert.Equal("7", profile.Id);
+        Assert.Equal("ada@legacy.example", profile.Email);
+        Assert.Equal("Ada", profile.GivenName);
+    }
+
+    [Theory]
+    [MemberData(nameof(Styles))]
+    public async Task Login_WrongPassword_IsWrongPassword(string style)
+    {
+        var result = await Scripts.LoginAsync(Connection(Script(style)), "ada@legacy.example", "correct horse 8", new ScriptContext(), TestContext.Current.CancellationToken);
+
+        Assert.IsType<ScriptOutcome.WrongPassword>(result.Outcome);
+    }
+
+    [Theory]
+    [MemberData(nameof(Styles))]
+    public async Task GetUser_KnownAndUnknown(string style)
+    {
+        var known = await Scripts.GetUserAsync(Connection(Script(style)), "ada@legacy.example", new ScriptContext(), TestContext.Current.CancellationToken);
+        var unknown = await Scripts.GetUserAsync(Connection(Script(style)), "nobody@legacy.example", new ScriptContext(), TestContext.Current.CancellationToken);
+
+        Assert.Equal("7", Sandbox.AssertFound(known).Id);
+        Assert.IsType<ScriptOutcome.UnknownUser>(unknown.Outcome);
+    }
+
+    [Fact]
+    public async Task Native_RowsHaveJsFriendlyTypes_AndCountUsersCounts()
+    {
+        var login = await Scripts.LoginAsync(Connection(Native), "ada@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+        var count = await Scripts.CountUsersAsync(Connection(Native), new ScriptContext(), TestContext.Current.CancellationToken);
+
+        var profile = Sandbox.AssertFound(login);
+        Assert.True(profile.EmailVerified);
+        Assert.StartsWith(ExpectedTimestampStart, profile.UserMetadata!["since"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(1, Assert.IsType<ScriptOutcome.Counted>(count.Outcome).Users);
+    }
+
+    [Fact]
+    public async Task Native_ValuesAreBoundAsParameters_NotSplicedIntoSql()
+    {
+        var result = await Scripts.GetUserAsync(Connection(Native), "' OR '1'='1", new ScriptContext(), TestContext.Current.CancellationToken);
+
+        Assert.IsType<ScriptOutcome.UnknownUser>(result.Outcome);
+    }
+}
+
+public sealed class PostgresLegacyDatabaseTests : LegacyDatabaseTests
+{
+    private TestDatabase? _database;
+
+    protected override LegacyDatabaseProvider Provider => LegacyDatabaseProvider.Postgres;
+
+    protected override string ByEmail => "SELECT * FROM users WHERE lower(email) = lower($1)";
+
+    public override async ValueTask InitializeAsync()
+    {
+        _database = await PostgresServer.CreateDatabaseAsync("legacy");
+        ConnectionString = _database.ConnectionString;
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(CreateTableSql("integer"), connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Auth0PostgresTemplate_RunsWithOnlyTheConnectionDetailsChanged()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+        var conString = $"postgres://{Uri.EscapeDataString(builder.Username!)}:{Uri.EscapeDataString(builder.Password ?? "")}@{builder.Host}:{builder.Port}/{builder.Database}";
+        // Auth0's published PostgreSQL login template, verbatim but for conString (and the column names of this table).
+        var template = """
+            function login(email, password, callback) {
+              //this example uses the "pg" library
+              //more info here: https://github.com/brianc/node-postgres
+
+              const bcrypt = require('bcrypt');
+              const postgres = require('pg');
+
+              const conString = 'CONSTRING';
+              postgres.connect(conString, function (err, client, done) {
+                if (err) return callback(err);
+
+                const query = 'SELECT id, nickname, email, password_hash AS password FROM users WHERE email = $1';
+                client.query(query, [email], function (err, result) {
+                  // NOTE: always call `done()` here to close
+                  // the connection to the database
+                  done();
+
+                  if (err || result.rows.length === 0) return callback(err || new WrongUsernameOrPasswordError(email));
+
+                  const user = result.rows[0];
+
+                  bcrypt.compare(password, user.password, function (err, isValid) {
+                    if (err || !isValid) return callback(err || new WrongUsernameOrPasswordError(email));
+
+                    return callback(null, {
+                      user_id: user.id,
+                      nickname: user.nickname,
+                      email: user.email
+                    });
+                  });
+                });
+              });
+            }
+            """.Replace("CONSTRING", conString, StringComparison.Ordinal);
+
+        var found = await Scripts.LoginAsync(Connection(template), "ada@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+        var wrong = await Scripts.LoginAsync(Connection(template), "ada@legacy.example", "nope", new ScriptContext(), TestContext.Current.CancellationToken);
+        var elsewhere = await Scripts.LoginAsync(
+            Connection(template.Replace($"@{builder.Host}:", "@10.255.255.1:", StringComparison.Ordinal)), "ada@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+
+        var profile = Sandbox.AssertFound(found);
+        Assert.Equal("7", profile.Id);
+        Assert.Equal("countess", profile.Nickname);
+        Assert.IsType<ScriptOutcome.WrongPassword>(wrong.Outcome);
+        var refused = Assert.IsType<ScriptOutcome.Failed>(elsewhere.Outcome);
+        Assert.Contains("host '10.255.255.1' is neither", refused.Message, StringComparison.Ordinal);
+        Assert.True(elsewhere.Duration < TimeSpan.FromSeconds(1), "refused before any connection attempt");
+    }
+
+    [Fact]
+    public async Task AuthingPostgresTemplate_PromiseApi_Runs()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+        var script = $$"""
+            async function login(query, password, context) {
+              const { Client } = require('pg');
+              const client = new Client({ connectionString: 'postgres://{{Uri.EscapeDataString(builder.Username!)}}:{{Uri.EscapeDataString(builder.Password ?? "")}}@{{builder.Host}}:{{builder.Port}}/{{builder.Database}}' });
+              await client.connect();
+              const res = await client.query('SELECT * FROM users WHERE email = $1', [query.email]);
+              await client.end();
+              if (res.rows.length === 0) throw new Error('User not exists!');
+              const user = res.rows[0];
+              const bcrypt = require('bcrypt');
+              if (!(await bcrypt.compare(password, user.password_hash))) throw new Error('Password is incorrect!');
+              return { id: user.id, email: user.email };
+            }
+            """;
+
+        var found = await Scripts.LoginAsync(Connection(script), "ada@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+        var unknown = await Scripts.LoginAsync(Connection(script), "nobody@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+
+        Assert.Equal("7", Sandbox.AssertFound(found).Id);
+        Assert.IsType<ScriptOutcome.UnknownUser>(unknown.Outcome);
+    }
+
+    [Fact]
+    public async Task HangingLegacyQuery_IsStoppedAtTheDeadline_AsTimeout()
+    {
+        var connection = Connection("async function login() { await db.query('SELECT pg_sleep(30)', []); return null; }") with
+        {
+            Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(2) },
+        };
+
+        var (result, elapsed) = await Sandbox.TimedLoginAsync(Scripts, connection);
+
+        var failed = Sandbox.AssertFailed(result, ScriptFailureReason.Timeout);
+        Assert.Contains("legacy system did not answer", failed.Message, StringComparison.Ordinal);
+        Assert.True(elapsed < TimeSpan.FromSeconds(2.5), $"took {elapsed}");
+    }
+
+    [Fact]
+    public async Task PostgresTemplate_RunsAsShipped()
+    {
+        var connection = Connection(ScriptTemplates.Get("postgres"));
+
+        var found = await Scripts.LoginAsync(connection, "ADA@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+        var wrong = await Scripts.LoginAsync(connection, "ada@legacy.example", "x", new ScriptContext(), TestContext.Current.CancellationToken);
+
+        Assert.Equal("Lovelace", Sandbox.AssertFound(found).FamilyName);
+        Assert.IsType<ScriptOutcome.WrongPassword>(wrong.Outcome);
+    }
+}
+
+public sealed class MariaDbLegacyDatabaseTests : LegacyDatabaseTests
+{
+    private string _name = "";
+
+    protected override LegacyDatabaseProvider Provider => LegacyDatabaseProvider.MySql;
+
+    protected override string ByEmail => "SELECT * FROM users WHERE email = ?";
+
+    public override async ValueTask InitializeAsync()
+    {
+        _name = "legacy_" + Guid.NewGuid().ToString("N");
+        await using (var server = new MySqlConnection(MariaDbServer.ConnectionString))
+        {
+            await server.OpenAsync();
+            await using var create = new MySqlCommand($"CREATE DATABASE `{_name}`", server);
+            await create.ExecuteNonQueryAsync();
+        }
+
+        ConnectionString = new MySqlConnectionStringBuilder(MariaDbServer.ConnectionString) { Database = _name }.ConnectionString;
+        await using var connection = new MySqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(CreateTableSql("INT"), connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await using var server = new MySqlConnection(MariaDbServer.ConnectionString);
+        await server.OpenAsync();
+        await using var drop = new MySqlCommand($"DROP DATABASE IF EXISTS `{_name}`", server);
+        await drop.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
+    public async Task Auth0MySqlTemplate_RunsWithOnlyTheConnectionDetailsChanged()
+    {
+        var builder = new MySqlConnectionStringBuilder(ConnectionString);
+        // Auth0's published MySQL login template, verbatim but for the connection details (and this table's columns).
+        var template = $$"""
+            function login(email, password, callback) {
+              const mysql = require('mysql');
+              const bcrypt = require('bcrypt');
+
+              const connection = mysql({
+                host: '{{builder.Server}}',
+                port: {{builder.Port}},
+                user: '{{builder.UserID}}',
+                password: '{{builder.Password}}',
+                database: '{{builder.Database}}'
+              });
+
+              connection.connect();
+
+              const query = 'SELECT id, nickname, email, password_hash AS password FROM users WHERE email = ?';
+
+              connection.query(query, [ email ], function(err, results) {
+                if (err) return callback(err);
+                if (results.length === 0) return callback(new WrongUsernameOrPasswordError(email));
+                const user = results[0];
+
+                bcrypt.compare(password, user.password, function(err, isValid) {
+                  if (err || !isValid) return callback(err || new WrongUsernameOrPasswordError(email));
+
+                  callback(null, {
+                    user_id: user.id.toString(),
+                    nickname: user.nickname,
+                    email: user.email
+                  });
+                });
+              });
+            }
+            """;
+
+        var found = await Scripts.LoginAsync(Connection(template), "ada@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+        var wrong = await Scripts.LoginAsync(Connection(template), "ada@legacy.example", "nope", new ScriptContext(), TestContext.Current.CancellationToken);
+        var elsewhere = await Scripts.LoginAsync(
+            Connection(template.Replace($"host: '{builder.Server}'", "host: 'db.internal.example'", StringComparison.Ordinal)), "ada@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+
+        Assert.Equal("7", Sandbox.AssertFound(found).Id);
+        Assert.IsType<ScriptOutcome.WrongPassword>(wrong.Outcome);
+        Assert.Contains("host 'db.internal.example' is neither", Assert.IsType<ScriptOutcome.Failed>(elsewhere.Outcome).Message, StringComparison.Ordinal);
+    }
+}
+
+public sealed class SqliteLegacyDatabaseTests : LegacyDatabaseTests
+{
+    private readonly string _path = Path.Combine(Path.GetTempPath(), "legacy-" + Guid.NewGuid().ToString("N") + ".db");
+
+    protected override LegacyDatabaseProvider Provider => LegacyDatabaseProvider.Sqlite;
+
+    protected override string ByEmail => "SELECT * FROM users WHERE email = ? COLLATE NOCASE";
+
+    protected override string ExpectedTimestampStart => "2009-03-14 09:12:00";
+
+    public override async ValueTask InitializeAsync()
+    {
+        ConnectionString = new SqliteConnectionStringBuilder { DataSource = _path }.ConnectionString;
+        await using var connection = new SqliteConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = CreateTableSql("INTEGER");
+        await command.ExecuteNonQueryAsync();
+    }
+
+    public override ValueTask DisposeAsync()
+    {
+        SqliteConnection.ClearAllPools();
+        File.Delete(_path);
+        return ValueTask.CompletedTask;
+    }
+}
