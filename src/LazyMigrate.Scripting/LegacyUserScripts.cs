@@ -18,6 +18,7 @@ public sealed class LegacyUserScripts : ILegacyUserScripts
     private readonly ScriptRunner _runner;
     private readonly LegacyConnectionGuards _guards;
     private readonly ILogger _logger;
+    private readonly TimeProvider _time;
 
     /// <param name="databases">Opens legacy databases; the default uses the ADO.NET drivers.</param>
     /// <param name="httpClient">
@@ -30,7 +31,7 @@ public sealed class LegacyUserScripts : ILegacyUserScripts
         TimeProvider? timeProvider = null,
         ILogger<LegacyUserScripts>? logger = null)
     {
-        var time = timeProvider ?? TimeProvider.System;
+        var time = _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<LegacyUserScripts>.Instance;
         _runner = new ScriptRunner(new ScriptServices(
             databases ?? new LegacyDatabaseFactory(),
@@ -72,7 +73,7 @@ public sealed class LegacyUserScripts : ILegacyUserScripts
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(context);
-        var started = DateTimeOffset.UtcNow;
+        var started = _time.GetTimestamp();
         // One deadline for the whole call: waiting in the bulkhead queue counts against it too.
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(connection.Limits.Timeout);
@@ -87,18 +88,18 @@ public sealed class LegacyUserScripts : ILegacyUserScripts
         }
         catch (BrokenCircuitException)
         {
-            result = Unavailable("the legacy system failed repeatedly; calls are paused for a while", started);
+            result = Unavailable("the legacy system failed repeatedly; calls are paused for a while", _time.GetElapsedTime(started));
         }
         catch (RateLimiterRejectedException)
         {
-            result = Unavailable("too many calls are already waiting for this legacy system", started);
+            result = Unavailable("too many calls are already waiting for this legacy system", _time.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             result = new ScriptResult(
                 new ScriptOutcome.Failed(ScriptFailureReason.Timeout, "no free slot for this legacy system before the call's deadline"),
                 [],
-                DateTimeOffset.UtcNow - started);
+                _time.GetElapsedTime(started));
         }
 
         // Never the identifier or the password: only what happened and how long it took.
@@ -113,6 +114,6 @@ public sealed class LegacyUserScripts : ILegacyUserScripts
         return result;
     }
 
-    private static ScriptResult Unavailable(string message, DateTimeOffset started) =>
-        new(new ScriptOutcome.Failed(ScriptFailureReason.LegacyUnavailable, message), [], DateTimeOffset.UtcNow - started);
+    private static ScriptResult Unavailable(string message, TimeSpan duration) =>
+        new(new ScriptOutcome.Failed(ScriptFailureReason.LegacyUnavailable, message), [], duration);
 }

@@ -154,6 +154,31 @@ public abstract class LegacyDatabaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ShippedTemplate_RunsUnchanged()
+    {
+        var connection = Connection(ScriptTemplates.For(Provider));
+
+        var found = await Scripts.LoginAsync(connection, "ADA@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+        var wrong = await Scripts.LoginAsync(connection, "ada@legacy.example", "x", new ScriptContext(), TestContext.Current.CancellationToken);
+        var user = await Scripts.GetUserAsync(connection, "ada@legacy.example", new ScriptContext(), TestContext.Current.CancellationToken);
+
+        Assert.Equal("Lovelace", Sandbox.AssertFound(found).FamilyName);
+        Assert.IsType<ScriptOutcome.WrongPassword>(wrong.Outcome);
+        Assert.True(Sandbox.AssertFound(user).EmailVerified);
+    }
+
+    [Fact]
+    public async Task BadSql_IsAScriptError_WithTheDatabaseMessageOnly()
+    {
+        var result = await Scripts.GetUserAsync(Connection("async function getUser(e) { return (await db.query('SELECT * FROM no_such_table', []))[0]; }"), "a@b.example", new ScriptContext(), TestContext.Current.CancellationToken);
+
+        var failed = Sandbox.AssertFailed(result, ScriptFailureReason.ScriptError);
+        Assert.Contains("database error", failed.Message, StringComparison.Ordinal);
+        Assert.Contains("no_such_table", failed.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", failed.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Native_ValuesAreBoundAsParameters_NotSplicedIntoSql()
     {
         var result = await Scripts.GetUserAsync(Connection(Native), "' OR '1'='1", new ScriptContext(), TestContext.Current.CancellationToken);
@@ -251,7 +276,7 @@ public sealed class PostgresLegacyDatabaseTests : LegacyDatabaseTests
         var script = $$"""
             async function login(query, password, context) {
               const { Client } = require('pg');
-              const client = new Client({ connectionString: 'postgres://{{Uri.EscapeDataString(builder.Username!)}}:{{Uri.EscapeDataString(builder.Password ?? "")}}@{{builder.Host}}:{{builder.Port}}/{{builder.Database}}' });
+              const client = new Client({ host: env.DB_HOST, port: env.DB_PORT, user: env.DB_USERNAME, password: env.DB_PASSWORD, database: env.DB_DATABASE });
               await client.connect();
               const res = await client.query('SELECT * FROM users WHERE email = $1', [query.email]);
               await client.end();
@@ -263,11 +288,27 @@ public sealed class PostgresLegacyDatabaseTests : LegacyDatabaseTests
             }
             """;
 
-        var found = await Scripts.LoginAsync(Connection(script), "ada@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
-        var unknown = await Scripts.LoginAsync(Connection(script), "nobody@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+        // Authing's templates read their connection from env.DB_*; here the connection has no database of its own.
+        var connection = Connection(script) with
+        {
+            DatabaseProvider = LegacyDatabaseProvider.None,
+            DatabaseConnectionString = null,
+            HttpAllowList = [builder.Host!],
+            Settings = new Dictionary<string, string>
+            {
+                ["DB_HOST"] = builder.Host!, ["DB_PORT"] = builder.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["DB_USERNAME"] = builder.Username!, ["DB_PASSWORD"] = builder.Password ?? "", ["DB_DATABASE"] = builder.Database!,
+            },
+            SecretSettings = new HashSet<string> { "DB_PASSWORD" },
+        };
+
+        var found = await Scripts.LoginAsync(connection, "ada@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+        var unknown = await Scripts.LoginAsync(connection, "nobody@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+        var wrong = await Scripts.LoginAsync(connection, "ada@legacy.example", "nope", new ScriptContext(), TestContext.Current.CancellationToken);
 
         Assert.Equal("7", Sandbox.AssertFound(found).Id);
         Assert.IsType<ScriptOutcome.UnknownUser>(unknown.Outcome);
+        Assert.IsType<ScriptOutcome.WrongPassword>(wrong.Outcome);
     }
 
     [Fact]
@@ -283,19 +324,75 @@ public sealed class PostgresLegacyDatabaseTests : LegacyDatabaseTests
         var failed = Sandbox.AssertFailed(result, ScriptFailureReason.Timeout);
         Assert.Contains("legacy system did not answer", failed.Message, StringComparison.Ordinal);
         Assert.True(elapsed < TimeSpan.FromSeconds(2.5), $"took {elapsed}");
+
+        var next = await Scripts.GetUserAsync(Connection(ScriptTemplates.Get("postgres")), "ada@legacy.example", new ScriptContext(), TestContext.Current.CancellationToken);
+        Assert.Equal("7", Sandbox.AssertFound(next).Id);
     }
 
     [Fact]
-    public async Task PostgresTemplate_RunsAsShipped()
+    public async Task Rows_UseJsFriendlyTypes()
     {
-        var connection = Connection(ScriptTemplates.Get("postgres"));
+        const string script = """
+            async function getUser(email) {
+              const rows = await db.query(
+                "SELECT 9007199254740993::bigint AS big, 42::bigint AS small, 12.5::numeric AS price, '\\xdeadbeef'::bytea AS bytes, TIMESTAMPTZ '2020-01-02 03:04:05+00' AS at, DATE '2020-01-02' AS day, ARRAY['a','b'] AS tags, NULL AS nothing",
+                []);
+              const r = rows[0];
+              return { id: '1', value: [r.big, r.small, r.price, r.bytes, r.at, r.day, r.tags, r.nothing] };
+            }
+            """;
 
-        var found = await Scripts.LoginAsync(connection, "ADA@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
-        var wrong = await Scripts.LoginAsync(connection, "ada@legacy.example", "x", new ScriptContext(), TestContext.Current.CancellationToken);
+        var result = await Scripts.GetUserAsync(Connection(script), "a@b.example", new ScriptContext(), TestContext.Current.CancellationToken);
 
-        Assert.Equal("Lovelace", Sandbox.AssertFound(found).FamilyName);
-        Assert.IsType<ScriptOutcome.WrongPassword>(wrong.Outcome);
+        Assert.Equal(
+            "[\"9007199254740993\",42,12.5,\"deadbeef\",\"2020-01-02T03:04:05Z\",\"2020-01-02\",[\"a\",\"b\"],null]",
+            Sandbox.AssertFound(result).UserMetadata!["value"]!.ToJsonString());
     }
+
+    [Fact]
+    public async Task Auth0PostgresGetUserTemplate_Runs()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+        var conString = $"postgres://{Uri.EscapeDataString(builder.Username!)}:{Uri.EscapeDataString(builder.Password ?? "")}@{builder.Host}:{builder.Port}/{builder.Database}";
+        // Auth0's published PostgreSQL "get user" template (its function is named loginByEmail), but for conString.
+        var template = """
+            function loginByEmail(email, callback) {
+              //this example uses the "pg" library
+              //more info here: https://github.com/brianc/node-postgres
+
+              const postgres = require('pg');
+
+              const conString = 'CONSTRING';
+              postgres.connect(conString, function (err, client, done) {
+                if (err) return callback(err);
+
+                const query = 'SELECT id, nickname, email FROM users WHERE email = $1';
+                client.query(query, [email], function (err, result) {
+                  // NOTE: always call `done()` here to close
+                  // the connection to the database
+                  done();
+
+                  if (err || result.rows.length === 0) return callback(err);
+
+                  const user = result.rows[0];
+
+                  return callback(null, {
+                    user_id: user.id,
+                    nickname: user.nickname,
+                    email: user.email
+                  });
+                });
+              });
+            }
+            """.Replace("CONSTRING", conString, StringComparison.Ordinal);
+
+        var found = await Scripts.GetUserAsync(Connection(template), "ada@legacy.example", new ScriptContext(), TestContext.Current.CancellationToken);
+        var unknown = await Scripts.GetUserAsync(Connection(template), "nobody@legacy.example", new ScriptContext(), TestContext.Current.CancellationToken);
+
+        Assert.Equal("countess", Sandbox.AssertFound(found).Nickname);
+        Assert.IsType<ScriptOutcome.UnknownUser>(unknown.Outcome);
+    }
+
 }
 
 public sealed class MariaDbLegacyDatabaseTests : LegacyDatabaseTests

@@ -97,9 +97,10 @@ internal sealed partial class ScriptRunner(ScriptServices services)
             var error = ScriptError.From(ex.Error, ex.Location.Start.Line, ex.Location.Start.Column + 1);
             return Done(Interpret(call, function.Style, kind, new Settled(null, error, false)), call.LegacyFault);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or ExecutionCanceledException && cancellationToken.IsCancellationRequested)
         {
-            throw;
+            // The caller gave up (request aborted, shutdown): that is not the script's doing, so no outcome.
+            throw new OperationCanceledException("the caller cancelled the script call", ex, cancellationToken);
         }
         catch (Exception ex) when (ex is OperationCanceledException or ExecutionCanceledException or TimeoutException)
         {
@@ -181,6 +182,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
                 {
                     // Auth0 ignores a second call too; the admin should still hear about it.
                     call.Log.Add(ScriptLogLevel.Warn, "callback was called more than once; only the first call counts");
+                    call.Services.Logger.LogWarning("A script of connection {Connection} called its callback more than once; the extra call was ignored", call.Connection.Name);
                     return JsValue.Undefined;
                 }
 
