@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LazyMigrate.Cli;
+using LazyMigrate.Scripting;
 
 namespace LazyMigrate.Scripting.Tests;
 
@@ -73,6 +74,31 @@ public sealed class CliTests : IDisposable
         Assert.Equal(2, code);
         using var json = JsonDocument.Parse(output);
         Assert.Equal("timeout", json.RootElement.GetProperty("reason").GetString());
+    }
+
+    [Fact]
+    public async Task Try_AgainstASqliteLegacyDatabase_UsesTheShippedTemplate()
+    {
+        var database = Path.Combine(_directory, "legacy.db");
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={database}"))
+        {
+            await connection.OpenAsync(TestContext.Current.CancellationToken);
+            await using var command = connection.CreateCommand();
+            // htpasswd -nbB -C 5 u 'correct horse 9'
+            command.CommandText = """
+                CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, username TEXT, password_hash TEXT, given_name TEXT, family_name TEXT, email_verified INTEGER);
+                INSERT INTO users VALUES (3, 'alan@legacy.example', 'alan', '$2y$05$NZgs64Ce2zfEdBgkyc2SzOQxvyaYEf4u7WZyDcTer3bNDi6LhAfOC', 'Alan', 'Turing', 0);
+                """;
+            await command.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var (code, output, _) = await RunAsync(ScriptTemplates.Get("sqlite"), "script", "try", "FILE", "--function", "login", "--email", "alan@legacy.example", "--password", "correct horse 9", "--db-provider", "sqlite", "--db", $"Data Source={database}");
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output);
+        Assert.Equal("Turing", json.RootElement.GetProperty("profile").GetProperty("familyName").GetString());
     }
 
     [Fact]
