@@ -24,7 +24,7 @@ internal enum ScriptStyle
 internal sealed record PreparedScript(Prepared<Script> Script, IReadOnlyDictionary<string, ScriptFunction> Functions);
 
 /// <summary>A top-level function of a script and the style it is written in.</summary>
-internal sealed record ScriptFunction(string Name, ScriptStyle Style, int ParameterCount);
+internal sealed record ScriptFunction(string Name, ScriptStyle Style);
 
 /// <summary>
 /// Parses each distinct script source once, keyed by the SHA-256 of its text, so a call pays for a fresh engine but
@@ -81,7 +81,7 @@ internal sealed class PreparedScriptCache
             if (statement is FunctionDeclaration { Id: { } id } declaration)
             {
                 var parameters = declaration.Params.Select(p => p is Identifier identifier ? identifier.Name : "").ToArray();
-                functions[id.Name] = new ScriptFunction(id.Name, StyleOf(declaration.Async, parameters), parameters.Length);
+                functions[id.Name] = new ScriptFunction(id.Name, StyleOf(declaration.Async, parameters));
             }
         }
 
