@@ -1,6 +1,7 @@
 using System.Globalization;
 using LazyMigrate.Server.Account;
 using LazyMigrate.Server.Connect;
+using LazyMigrate.Server.Connections;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Demo;
 using LazyMigrate.Server.Hosting;
@@ -15,6 +16,7 @@ try
     builder.Services.AddData();
     builder.Services.AddAccounts();
     builder.Services.AddConnect();
+    builder.Services.AddLegacyConnections();
     builder.Services.AddDemo();
     builder.Services.AddRazorPages();
 

@@ -50,6 +50,8 @@ public static class AccountExtensions
 
         services.AddScoped<IDatabaseSeeder, BootstrapAdmin>();
         services.AddScoped<LoginPipeline>();
+        services.AddScoped<LazyMigration.UserImporter>();
+        services.AddHttpContextAccessor();
         return services;
     }
 }

@@ -1,3 +1,4 @@
+using LazyMigrate.Server.Connections;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -14,6 +15,10 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
+
+    public DbSet<LegacyConnectionEntity> LegacyConnections => Set<LegacyConnectionEntity>();
+
+    public DbSet<ScriptVersion> ScriptVersions => Set<ScriptVersion>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -35,6 +40,25 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             user.Property(u => u.Picture).HasMaxLength(2048);
             user.Property(u => u.UserMetadata).HasColumnType("jsonb");
             user.Property(u => u.AppMetadata).HasColumnType("jsonb");
+        });
+
+        builder.Entity<LegacyConnectionEntity>(connection =>
+        {
+            connection.ToTable("LegacyConnections");
+            connection.HasIndex(c => c.Name).IsUnique();
+            connection.Property(c => c.Name).HasMaxLength(128);
+            connection.Property(c => c.State).HasConversion<string>().HasMaxLength(16);
+            connection.Property(c => c.DatabaseProvider).HasConversion<string>().HasMaxLength(16);
+            connection.HasMany(c => c.Scripts).WithOne().HasForeignKey(s => s.ConnectionId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<ScriptVersion>(script =>
+        {
+            script.Property(s => s.Function).HasConversion<string>().HasMaxLength(16);
+            script.Property(s => s.ContentHash).HasMaxLength(64);
+            script.Property(s => s.Author).HasMaxLength(256);
+            // Two saves of the same script at once: one gets the next number, the other a unique violation.
+            script.HasIndex(s => new { s.ConnectionId, s.Function, s.Version }).IsUnique();
         });
 
         builder.Entity<ServerKey>(key =>

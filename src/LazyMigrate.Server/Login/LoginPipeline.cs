@@ -1,4 +1,7 @@
+using LazyMigrate.Scripting;
+using LazyMigrate.Server.Connections;
 using LazyMigrate.Server.Data;
+using LazyMigrate.Server.LazyMigration;
 using Microsoft.AspNetCore.Identity;
 
 namespace LazyMigrate.Server.Login;
@@ -23,14 +26,18 @@ public abstract record LoginResult
 }
 
 /// <summary>
-/// The one sign-in path of the login page: find the user in our store, verify the native hash (upgrading it when weaker
-/// than the current policy), record the login and issue the session cookie. The legacy fallback of lazy migration
-/// plugs in where the local store has no such user.
+/// The one sign-in path of the login page: find the user in our store and verify the native hash (upgrading it when
+/// weaker than the current policy); when our store has no such user, ask each Importing legacy connection in order
+/// and import the user the first one accepts. Then record the login and issue the session cookie.
 /// </summary>
 public sealed class LoginPipeline(
     UserManager<User> users,
     SignInManager<User> signIn,
     IPasswordHasher<User> hasher,
+    LegacyConnectionCatalog connections,
+    ILegacyUserScripts scripts,
+    UserImporter importer,
+    IHttpContextAccessor http,
     TimeProvider time,
     ILogger<LoginPipeline> logger)
 {
@@ -44,9 +51,15 @@ public sealed class LoginPipeline(
         var user = await FindLocalUserAsync(identifier.Trim());
         if (user is null)
         {
+            var migrated = await SignInFromLegacyAsync(identifier.Trim(), password, cancellationToken);
+            if (migrated is not LoginResult.InvalidCredentials)
+            {
+                return migrated;
+            }
+
             _unknownUserHash ??= hasher.HashPassword(new User(), Guid.NewGuid().ToString());
             hasher.VerifyHashedPassword(new User(), _unknownUserHash, password);
-            logger.LogInformation("Login failed: no local user for the identifier");
+            logger.LogInformation("Login failed: no local or legacy user for the identifier");
             return new LoginResult.InvalidCredentials();
         }
 
@@ -69,6 +82,60 @@ public sealed class LoginPipeline(
         await signIn.SignInAsync(user, isPersistent: false, authenticationMethod: "pwd");
         logger.LogInformation("User {UserId} signed in", user.Id);
         return new LoginResult.SignedIn(user);
+    }
+
+    /// <summary>
+    /// Lazy migration: the first Importing connection whose login script knows the user decides. A wrong password
+    /// there ends the attempt (that connection owns the user); a failure ends it as Unavailable, because a later
+    /// connection must not import a user the failing one may own.
+    /// </summary>
+    private async Task<LoginResult> SignInFromLegacyAsync(string identifier, string password, CancellationToken cancellationToken)
+    {
+        if (identifier.Length == 0)
+        {
+            return new LoginResult.InvalidCredentials();
+        }
+
+        var request = http.HttpContext;
+        var context = new ScriptContext
+        {
+            Ip = request?.Connection.RemoteIpAddress?.ToString(),
+            RequestId = request?.TraceIdentifier,
+        };
+        foreach (var connection in await connections.ImportingAsync(cancellationToken))
+        {
+            var result = await scripts.LoginAsync(connection, identifier, password, context, cancellationToken);
+            switch (result.Outcome)
+            {
+                case ScriptOutcome.UnknownUser:
+                    continue;
+                case ScriptOutcome.WrongPassword:
+                    logger.LogInformation("Login failed: connection {Connection} rejected the password ({Duration} ms)",
+                        connection.Name, (int)result.Duration.TotalMilliseconds);
+                    return new LoginResult.InvalidCredentials();
+                case ScriptOutcome.Found found:
+                    var user = await importer.ImportAsync(connection.Name, found.Profile, password, cancellationToken);
+                    if (user is null)
+                    {
+                        return new LoginResult.InvalidCredentials();
+                    }
+
+                    await signIn.SignInAsync(user, isPersistent: false, authenticationMethod: "pwd");
+                    logger.LogInformation("User {UserId} signed in after migration from {Connection} ({Duration} ms)",
+                        user.Id, connection.Name, (int)result.Duration.TotalMilliseconds);
+                    return new LoginResult.SignedIn(user);
+                case ScriptOutcome.Failed failed:
+                    // The admin's detail; the script log and message are already free of the password.
+                    logger.LogWarning("Login script of connection {Connection} failed: {Reason}: {Message} (line {Line}, {Duration} ms)",
+                        connection.Name, failed.Reason, failed.Message, failed.Line, (int)result.Duration.TotalMilliseconds);
+                    return new LoginResult.Unavailable();
+                default:
+                    logger.LogWarning("Login script of connection {Connection} answered {Outcome}, which login does not expect", connection.Name, result.Outcome.GetType().Name);
+                    return new LoginResult.Unavailable();
+            }
+        }
+
+        return new LoginResult.InvalidCredentials();
     }
 
     /// <summary>Username first, then email: both are accepted in the one login field.</summary>

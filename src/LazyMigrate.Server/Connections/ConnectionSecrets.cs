@@ -1,0 +1,13 @@
+using Microsoft.AspNetCore.DataProtection;
+
+namespace LazyMigrate.Server.Connections;
+
+/// <summary>Protects connection secrets at rest with the Data Protection keys every node shares.</summary>
+public sealed class ConnectionSecrets(IDataProtectionProvider provider)
+{
+    private readonly IDataProtector _protector = provider.CreateProtector("LazyMigrate.Connections.v1");
+
+    public string? Protect(string? value) => value is null ? null : _protector.Protect(value);
+
+    public string? Unprotect(string? value) => value is null ? null : _protector.Unprotect(value);
+}

@@ -1,0 +1,109 @@
+using LazyMigrate.Scripting;
+using Microsoft.Extensions.Options;
+
+namespace LazyMigrate.Server.Connections;
+
+/// <summary><c>LazyMigrate__Connections__N__…</c>: legacy connections defined in configuration, applied at start-up.</summary>
+public sealed class ConnectionsOptions
+{
+    public List<ConnectionDefinition> Connections { get; set; } = [];
+}
+
+public sealed class ConnectionDefinition
+{
+    public string? Name { get; set; }
+
+    public ConnectionState State { get; set; } = ConnectionState.Importing;
+
+    public DatabaseDefinition Database { get; set; } = new();
+
+    public ScriptFiles Scripts { get; set; } = new();
+
+    public Dictionary<string, string> Settings { get; set; } = [];
+
+    /// <summary>Keys of <see cref="Settings"/> that are secrets.</summary>
+    public List<string> SecretSettings { get; set; } = [];
+
+    public List<string> HttpAllowList { get; set; } = [];
+
+    /// <summary>Deadline of one script call, legacy I/O included.</summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+public sealed class DatabaseDefinition
+{
+    /// <summary>postgres, mysql, sqlserver, sqlite or none.</summary>
+    public string Provider { get; set; } = "none";
+
+    public string? ConnectionString { get; set; }
+
+    public LegacyDatabaseProvider ParsedProvider => Provider.ToLowerInvariant() switch
+    {
+        "postgres" or "postgresql" => LegacyDatabaseProvider.Postgres,
+        "mysql" or "mariadb" => LegacyDatabaseProvider.MySql,
+        "sqlserver" or "mssql" => LegacyDatabaseProvider.SqlServer,
+        "sqlite" => LegacyDatabaseProvider.Sqlite,
+        _ => LegacyDatabaseProvider.None,
+    };
+}
+
+/// <summary>Paths of script files; a changed file becomes a new script version at the next start.</summary>
+public sealed class ScriptFiles
+{
+    public string? Login { get; set; }
+
+    public string? GetUser { get; set; }
+
+    public string? CountUsers { get; set; }
+}
+
+public sealed class ConnectionsOptionsValidator : IValidateOptions<ConnectionsOptions>
+{
+    private static readonly string[] Providers = ["postgres", "postgresql", "mysql", "mariadb", "sqlserver", "mssql", "sqlite", "none"];
+
+    public ValidateOptionsResult Validate(string? name, ConnectionsOptions options)
+    {
+        var failures = new List<string>();
+        var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < options.Connections.Count; i++)
+        {
+            var connection = options.Connections[i];
+            var key = $"LazyMigrate:Connections:{i}";
+            if (string.IsNullOrWhiteSpace(connection.Name))
+            {
+                failures.Add($"{key}:Name (LazyMigrate__Connections__{i}__Name) is required.");
+                continue;
+            }
+
+            if (!names.Add(connection.Name))
+            {
+                failures.Add($"{key}:Name: connection '{connection.Name}' is defined twice.");
+            }
+
+            if (!Providers.Contains(connection.Database.Provider.ToLowerInvariant()))
+            {
+                failures.Add($"{key}:Database:Provider must be one of postgres, mysql, sqlserver, sqlite or none.");
+            }
+
+            if (connection.Timeout <= TimeSpan.Zero || connection.Timeout > TimeSpan.FromMinutes(1))
+            {
+                failures.Add($"{key}:Timeout must be between 0 and 1 minute.");
+            }
+
+            foreach (var (function, path) in new[] { ("Login", connection.Scripts.Login), ("GetUser", connection.Scripts.GetUser), ("CountUsers", connection.Scripts.CountUsers) })
+            {
+                if (path is not null && !File.Exists(path))
+                {
+                    failures.Add($"{key}:Scripts:{function}: file '{path}' does not exist.");
+                }
+            }
+
+            if (connection.State == ConnectionState.Importing && connection.Scripts.Login is null)
+            {
+                failures.Add($"{key}:Scripts:Login: an Importing connection needs a login script.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

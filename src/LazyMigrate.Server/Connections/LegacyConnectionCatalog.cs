@@ -1,0 +1,85 @@
+using System.Text.Json;
+using LazyMigrate.Scripting;
+using LazyMigrate.Server.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace LazyMigrate.Server.Connections;
+
+/// <summary>
+/// The Importing connections, in order, ready for the sandbox (secrets unprotected, latest script versions).
+/// Read on the login path, so kept for a few seconds: a change reaches every node within that time.
+/// </summary>
+public sealed class LegacyConnectionCatalog(IServiceScopeFactory scopes, ConnectionSecrets secrets, TimeProvider time) : IDisposable
+{
+    private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
+    private readonly SemaphoreSlim _refresh = new(1, 1);
+    private (DateTimeOffset Until, IReadOnlyList<LegacyConnection> Connections)? _cache;
+
+    public async Task<IReadOnlyList<LegacyConnection>> ImportingAsync(CancellationToken cancellationToken)
+    {
+        if (_cache is { } cached && cached.Until > time.GetUtcNow())
+        {
+            return cached.Connections;
+        }
+
+        await _refresh.WaitAsync(cancellationToken);
+        try
+        {
+            if (_cache is { } fresh && fresh.Until > time.GetUtcNow())
+            {
+                return fresh.Connections;
+            }
+
+            var connections = await LoadAsync(cancellationToken);
+            _cache = (time.GetUtcNow() + CacheFor, connections);
+            return connections;
+        }
+        finally
+        {
+            _refresh.Release();
+        }
+    }
+
+    public void Dispose() => _refresh.Dispose();
+
+    /// <summary>Forgets the cached connections (after an edit on this node).</summary>
+    public void Invalidate() => _cache = null;
+
+    private async Task<IReadOnlyList<LegacyConnection>> LoadAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
+        var entities = await db.LegacyConnections.AsNoTracking()
+            .Where(c => c.State == ConnectionState.Importing)
+            .OrderBy(c => c.Order).ThenBy(c => c.Name)
+            .ToListAsync(cancellationToken);
+        var ids = entities.Select(c => c.Id).ToList();
+        var latest = await db.ScriptVersions.AsNoTracking()
+            .Where(s => ids.Contains(s.ConnectionId))
+            .GroupBy(s => new { s.ConnectionId, s.Function })
+            .Select(g => g.OrderByDescending(s => s.Version).First())
+            .ToListAsync(cancellationToken);
+
+        return entities.Select(entity =>
+        {
+            string? Script(ScriptFunction function) =>
+                latest.FirstOrDefault(s => s.ConnectionId == entity.Id && s.Function == function)?.Content;
+            var settings = secrets.Unprotect(entity.ProtectedSettings) is { } json
+                ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []
+                : [];
+            return new LegacyConnection
+            {
+                Name = entity.Name,
+                DatabaseProvider = entity.DatabaseProvider,
+                DatabaseConnectionString = secrets.Unprotect(entity.ProtectedDatabaseConnectionString),
+                LoginScript = Script(ScriptFunction.Login),
+                GetUserScript = Script(ScriptFunction.GetUser),
+                CountUsersScript = Script(ScriptFunction.CountUsers),
+                Settings = settings,
+                SecretSettings = entity.SecretSettings.ToHashSet(StringComparer.Ordinal),
+                HttpAllowList = entity.HttpAllowList,
+                Limits = new ScriptLimits { Timeout = TimeSpan.FromMilliseconds(entity.TimeoutMilliseconds) },
+            };
+        }).ToList();
+    }
+}
