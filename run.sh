@@ -20,10 +20,28 @@ if [ -z "${ConnectionStrings__Default:-}" ]; then
   export PGPASSWORD; PGPASSWORD=$(cat .data/pg.password)
   psql -h 127.0.0.1 -p "$pg_port" -U lazymigrate -d postgres -qtAc "SELECT 1 FROM pg_database WHERE datname = 'lazymigrate'" | grep -q 1 \
     || psql -h 127.0.0.1 -p "$pg_port" -U lazymigrate -d postgres -qc "CREATE DATABASE lazymigrate"
+  # The demo legacy user database (1,000 users with bcrypt, salted SHA-256 and MD5 hashes), created once.
+  if ! psql -h 127.0.0.1 -p "$pg_port" -U lazymigrate -d postgres -qtAc "SELECT 1 FROM pg_database WHERE datname = 'legacy_demo'" | grep -q 1; then
+    echo "run.sh: creating the demo legacy database legacy_demo (about ten seconds, once)" >&2
+    psql -h 127.0.0.1 -p "$pg_port" -U lazymigrate -d postgres -qc "CREATE DATABASE legacy_demo"
+    psql -h 127.0.0.1 -p "$pg_port" -U lazymigrate -d legacy_demo -q -v ON_ERROR_STOP=1 -f demo/legacy/legacy-database.sql >/dev/null
+  fi
   unset PGPASSWORD
   ConnectionStrings__Default="$server;Database=lazymigrate"
+  legacy_demo="$server;Database=legacy_demo"
 fi
 export ConnectionStrings__Default
+
+# Connection 0: the demo legacy database, migrated lazily by the demo's own scripts (demo/legacy/*.js).
+if [ -n "${legacy_demo:-}" ] && [ -z "${LazyMigrate__Connections__0__Name:-}" ]; then
+  export LazyMigrate__Connections__0__Name=legacy
+  export LazyMigrate__Connections__0__State=Importing
+  export LazyMigrate__Connections__0__Database__Provider=postgres
+  export LazyMigrate__Connections__0__Database__ConnectionString="$legacy_demo"
+  export LazyMigrate__Connections__0__Scripts__Login="$PWD/demo/legacy/login.js"
+  export LazyMigrate__Connections__0__Scripts__GetUser="$PWD/demo/legacy/getUser.js"
+  export LazyMigrate__Connections__0__Scripts__CountUsers="$PWD/demo/legacy/countUsers.js"
+fi
 
 # Local runs speak plain HTTP; a real deployment puts TLS in front (or uses an https issuer).
 export LazyMigrate__Issuer="$issuer"
@@ -51,6 +69,11 @@ export LazyMigrate__Clients__1__Scopes__1=read:stats
 cat <<INFO
 LazyMigrate is starting on $issuer
   Demo application:  $issuer/demo   (sign in as $LazyMigrate__Admin__Email / $LazyMigrate__Admin__Password)
+  Legacy users (not migrated yet; sign in on /demo and watch them move over):
+                     ada.lovelace@legacy.example / analytical-engine-1843   (bcrypt)
+                     grace.hopper@legacy.example / compiler-a0-1952         (salted SHA-256)
+                     alan.turing@legacy.example  / bombe-at-bletchley       (MD5)
+                     and user N of 1,000 with password legacy-NNNN, e.g. maria.tanaka4@legacy.example / legacy-0004
   Discovery:         $issuer/.well-known/openid-configuration
   Health:            $issuer/health/ready    Metrics: $issuer/metrics
   Machine client:    machine / $LazyMigrate__Clients__1__ClientSecret
