@@ -51,6 +51,7 @@ public static class AccountExtensions
         services.AddScoped<IDatabaseSeeder, BootstrapAdmin>();
         services.AddScoped<LoginPipeline>();
         services.AddScoped<LazyMigration.UserImporter>();
+        services.AddScoped<LazyMigration.AccountExistence>();
         services.AddHttpContextAccessor();
         return services;
     }

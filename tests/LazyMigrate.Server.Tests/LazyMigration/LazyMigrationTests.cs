@@ -158,4 +158,24 @@ public class LegacySystemDownTests(DeadLegacyServerFixture fixture) : IClassFixt
         var signedIn = await other.LogInAsync(await other.NavigateAsync("/Account/Login"), local.Email, local.Password);
         Assert.False(signedIn.IsLogin, signedIn.Html);
     }
+
+    [Fact]
+    public async Task Register_WhileTheLegacyDatabaseIsDown_IsRefused_RatherThanLettingAnAddressBeTaken()
+    {
+        var email = $"maybe-legacy-{Guid.NewGuid():N}@legacy.example";
+        using var browser = fixture.CreateBrowser();
+        var form = await browser.NavigateAsync("/Account/Register");
+        var page = await browser.SubmitAsync(form, new Dictionary<string, string>
+        {
+            ["Input.Email"] = email,
+            ["Input.Password"] = "a new password",
+            ["Input.ConfirmPassword"] = "a new password",
+        });
+
+        Assert.Contains("<li>We can&#x27;t create your account right now", page.Html, StringComparison.Ordinal);
+        await using var scope = fixture.Server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
+        var normalised = email.ToUpperInvariant();
+        Assert.False(await db.Users.AnyAsync(u => u.NormalizedEmail == normalised, TestContext.Current.CancellationToken));
+    }
 }
