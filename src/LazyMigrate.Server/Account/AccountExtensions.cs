@@ -52,6 +52,7 @@ public static class AccountExtensions
         services.AddScoped<LoginPipeline>();
         services.AddScoped<LazyMigration.UserImporter>();
         services.AddScoped<LazyMigration.AccountExistence>();
+        services.AddScoped<LoginThrottle>();
         services.AddHttpContextAccessor();
         return services;
     }

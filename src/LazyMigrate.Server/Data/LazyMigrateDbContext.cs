@@ -20,6 +20,8 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
 
     public DbSet<ScriptVersion> ScriptVersions => Set<ScriptVersion>();
 
+    public DbSet<Login.LoginThrottleCounter> LoginThrottleCounters => Set<Login.LoginThrottleCounter>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -59,6 +61,12 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             script.Property(s => s.Author).HasMaxLength(256);
             // Two saves of the same script at once: one gets the next number, the other a unique violation.
             script.HasIndex(s => new { s.ConnectionId, s.Function, s.Version }).IsUnique();
+        });
+
+        builder.Entity<Login.LoginThrottleCounter>(counter =>
+        {
+            counter.HasKey(c => c.Key);
+            counter.Property(c => c.Key).HasMaxLength(400);
         });
 
         builder.Entity<ServerKey>(key =>

@@ -23,6 +23,9 @@ public abstract record LoginResult
 
     /// <summary>We could not decide (e.g. a legacy system is down): "try again later", never "wrong password".</summary>
     public sealed record Unavailable : LoginResult;
+
+    /// <summary>Too many recent failures from this address (for this account): wait before trying again.</summary>
+    public sealed record Throttled(DateTimeOffset Until) : LoginResult;
 }
 
 /// <summary>
@@ -37,6 +40,7 @@ public sealed class LoginPipeline(
     LegacyConnectionCatalog connections,
     ILegacyUserScripts scripts,
     UserImporter importer,
+    LoginThrottle throttle,
     IHttpContextAccessor http,
     TimeProvider time,
     ILogger<LoginPipeline> logger)
@@ -47,7 +51,29 @@ public sealed class LoginPipeline(
 
     public async Task<LoginResult> SignInAsync(string identifier, string password, CancellationToken cancellationToken = default)
     {
-        cancellationToken.ThrowIfCancellationRequested();
+        var ip = http.HttpContext?.Connection.RemoteIpAddress?.ToString();
+        // Before any hash or script: a throttled attempt costs us one indexed read and the legacy system nothing.
+        if (await throttle.BlockedUntilAsync(identifier, ip, cancellationToken) is { } until)
+        {
+            logger.LogWarning("Login throttled until {Until} for an identifier from {Ip}", until, ip);
+            return new LoginResult.Throttled(until);
+        }
+
+        var result = await AttemptAsync(identifier, password, cancellationToken);
+        if (result is LoginResult.InvalidCredentials)
+        {
+            await throttle.RecordFailureAsync(identifier, ip, cancellationToken);
+        }
+        else if (result is LoginResult.SignedIn)
+        {
+            await throttle.RecordSuccessAsync(identifier, ip, cancellationToken);
+        }
+
+        return result;
+    }
+
+    private async Task<LoginResult> AttemptAsync(string identifier, string password, CancellationToken cancellationToken)
+    {
         var user = await FindLocalUserAsync(identifier.Trim());
         if (user is null)
         {
@@ -63,8 +89,9 @@ public sealed class LoginPipeline(
             return new LoginResult.InvalidCredentials();
         }
 
-        // Verifies the hash, counts failures towards lockout and rewrites a weaker hash on success.
-        var check = await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: true);
+        // Verifies the hash and rewrites a weaker one on success. Failures do not lock the account (LoginThrottle
+        // slows guessing instead); a lockout set by an administrator (blocking) is still honoured.
+        var check = await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: false);
         if (check.IsLockedOut)
         {
             logger.LogWarning("Login refused: user {UserId} is locked out", user.Id);

@@ -32,7 +32,7 @@ public class LegacyServerFixture : IAsyncLifetime
             settings[key] = value;
         }
 
-        Server = new LazyMigrateServer(_store.ConnectionString, settings);
+        Server = new LazyMigrateServer(_store.ConnectionString, settings) { ConfigureTestServices = ClientAddresses.Register };
         _ = Server.Server;
     }
 

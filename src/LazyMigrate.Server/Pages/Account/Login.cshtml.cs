@@ -11,6 +11,7 @@ public sealed class LoginModel(LoginPipeline login) : PageModel
     // One message for unknown user, wrong password and lockout: the page must not reveal which accounts exist.
     internal const string InvalidCredentialsMessage = "Incorrect email, username or password.";
     internal const string UnavailableMessage = "We can't sign you in right now. Please try again in a few minutes.";
+    internal const string ThrottledMessage = "Too many attempts. Please wait a little before trying again.";
 
     [BindProperty(SupportsGet = true)]
     public string? ReturnUrl { get; set; }
@@ -35,6 +36,10 @@ public sealed class LoginModel(LoginPipeline login) : PageModel
             case LoginResult.SignedIn:
                 // Only ever back into this site (normally /connect/authorize): no open redirect through the login page.
                 return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/");
+            case LoginResult.Throttled:
+                // The same for every identifier: it says nothing about whether the account exists.
+                ModelState.AddModelError(string.Empty, ThrottledMessage);
+                return Page();
             case LoginResult.Unavailable:
                 ModelState.AddModelError(string.Empty, UnavailableMessage);
                 return Page();

@@ -1,0 +1,83 @@
+using LazyMigrate.Server.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace LazyMigrate.Server.Login;
+
+/// <summary>A failure counter for one throttling key, shared by every node through PostgreSQL.</summary>
+public sealed class LoginThrottleCounter
+{
+    public required string Key { get; set; }
+
+    public int Failures { get; set; }
+
+    public DateTimeOffset WindowStart { get; set; }
+
+    public DateTimeOffset? BlockedUntil { get; set; }
+}
+
+/// <summary>
+/// Slows down password guessing before anything else runs (local hash, legacy script), so credential stuffing never
+/// reaches the legacy database. Two counters: per account and IP, and per IP. Past a threshold each further failure
+/// doubles the wait instead of locking the account, because a hard lock is a button any attacker can press to keep a
+/// victim out; the per-account counter includes the IP for the same reason, so another address is never slowed by it.
+/// </summary>
+public sealed class LoginThrottle(LazyMigrateDbContext db, TimeProvider time)
+{
+    public static readonly TimeSpan Window = TimeSpan.FromMinutes(15);
+    public const int AccountFailuresAllowed = 5;
+    public const int AddressFailuresAllowed = 50;
+    private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(15);
+    private static readonly TimeSpan MaximumDelay = TimeSpan.FromMinutes(15);
+
+    /// <summary>When the attempt must wait, until when; null when it may go ahead.</summary>
+    public async Task<DateTimeOffset?> BlockedUntilAsync(string identifier, string? ip, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var keys = Keys(identifier, ip);
+        var blocked = await db.LoginThrottleCounters.AsNoTracking()
+            .Where(c => keys.Contains(c.Key) && c.BlockedUntil > now)
+            .MaxAsync(c => c.BlockedUntil, cancellationToken);
+        return blocked;
+    }
+
+    public async Task RecordFailureAsync(string identifier, string? ip, CancellationToken cancellationToken)
+    {
+        var keys = Keys(identifier, ip);
+        await CountAsync(keys[0], AccountFailuresAllowed, cancellationToken);
+        await CountAsync(keys[1], AddressFailuresAllowed, cancellationToken);
+    }
+
+    /// <summary>A successful sign-in clears the account's counter for that address (not the address's own).</summary>
+    public Task RecordSuccessAsync(string identifier, string? ip, CancellationToken cancellationToken) =>
+        db.LoginThrottleCounters.Where(c => c.Key == Keys(identifier, ip)[0]).ExecuteDeleteAsync(cancellationToken);
+
+    private async Task CountAsync(string key, int allowed, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        // One atomic upsert per key: concurrent failures on several nodes all count. A window that has run out starts over.
+        var failures = (await db.Database.SqlQuery<int>($"""
+            INSERT INTO "LoginThrottleCounters" AS c ("Key", "Failures", "WindowStart", "BlockedUntil")
+            VALUES ({key}, 1, {now}, NULL)
+            ON CONFLICT ("Key") DO UPDATE SET
+                "Failures" = CASE WHEN c."WindowStart" < {now - Window} THEN 1 ELSE c."Failures" + 1 END,
+                "WindowStart" = CASE WHEN c."WindowStart" < {now - Window} THEN {now} ELSE c."WindowStart" END
+            RETURNING "Failures" AS "Value"
+            """).ToListAsync(cancellationToken)).Single();
+
+        if (failures >= allowed)
+        {
+            // 15 s after the last allowed failure, doubling with each further one, never more than 15 minutes.
+            var delay = TimeSpan.FromSeconds(Math.Min(FirstDelay.TotalSeconds * Math.Pow(2, Math.Min(failures - allowed, 16)), MaximumDelay.TotalSeconds));
+            var until = now + delay;
+            await db.LoginThrottleCounters.Where(c => c.Key == key)
+                .ExecuteUpdateAsync(set => set.SetProperty(c => c.BlockedUntil, until), cancellationToken);
+        }
+    }
+
+    private static string[] Keys(string identifier, string? ip)
+    {
+        var address = string.IsNullOrEmpty(ip) ? "unknown" : ip;
+        var account = identifier.Trim().Normalize(System.Text.NormalizationForm.FormKC).ToUpperInvariant();
+        return [$"account:{account}|{address}", $"ip:{address}"];
+    }
+}
