@@ -1,5 +1,6 @@
 using LazyMigrate.Server.Tests.Hosting;
 using LazyMigrate.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LazyMigrate.Server.Tests.LazyMigration;
 
@@ -14,6 +15,9 @@ public class LegacyServerFixture : IAsyncLifetime
     public LegacyDatabase Legacy { get; private set; } = null!;
 
     public LazyMigrateServer Server { get; private set; } = null!;
+
+    /// <summary>Everything the server logged.</summary>
+    public CapturedLog Log { get; } = new();
 
     /// <summary>The legacy database connection string the connection uses; a class may point it somewhere dead.</summary>
     protected virtual string LegacyConnectionString(LegacyDatabase legacy) => legacy.ConnectionString;
@@ -32,7 +36,13 @@ public class LegacyServerFixture : IAsyncLifetime
             settings[key] = value;
         }
 
-        Server = new LazyMigrateServer(_store.ConnectionString, settings) { ConfigureTestServices = ClientAddresses.Register };
+        Server = new LazyMigrateServer(_store.ConnectionString, settings)         {
+            ConfigureTestServices = services =>
+            {
+                ClientAddresses.Register(services);
+                services.AddSingleton<Serilog.Core.ILogEventSink>(Log);
+            },
+        };
         _ = Server.Server;
     }
 
