@@ -55,7 +55,7 @@ public sealed record ScriptLimits
     public int MaxConcurrentCalls { get; init; } = 32;
 
     /// <summary>Bulkhead: calls allowed to wait for a slot; beyond it, calls fail fast as <see cref="ScriptFailureReason.LegacyUnavailable"/>.</summary>
-    public int MaxQueuedCalls { get; init; } = 256;
+    public int MaxQueuedCalls { get; init; } = 1024;
 
     /// <summary>Circuit breaker: share of calls failing for the legacy system's sake that opens the circuit.</summary>
     public double BreakerFailureRatio { get; init; } = 0.5;

@@ -102,6 +102,16 @@ public sealed class LegacyUserScripts : ILegacyUserScripts
                 _time.GetElapsedTime(started));
         }
 
+        // A host call cut off by the deadline reaches the script as an Error it may rethrow; it is still a timeout.
+        if (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested &&
+            result.Outcome is ScriptOutcome.Failed { Reason: ScriptFailureReason.ScriptError } cut)
+        {
+            result = result with
+            {
+                Outcome = cut with { Reason = ScriptFailureReason.Timeout, Message = $"the call's deadline of {connection.Limits.Timeout.TotalSeconds:0.###} s passed ({cut.Message})" },
+            };
+        }
+
         // Never the identifier or the password: only what happened and how long it took.
         _logger.LogInformation(
             "Script {Kind} for connection {Connection} ended {Outcome}{Reason} in {Duration} ms{DryRun}",

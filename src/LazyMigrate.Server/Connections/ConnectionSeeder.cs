@@ -44,6 +44,8 @@ public sealed class ConnectionSeeder(
             entity.SecretSettings = definition.SecretSettings;
             entity.HttpAllowList = definition.HttpAllowList;
             entity.TimeoutMilliseconds = (int)definition.Timeout.TotalMilliseconds;
+            entity.MaxConcurrentCalls = definition.MaxConcurrentCalls;
+            entity.MaxQueuedCalls = definition.MaxQueuedCalls;
             entity.UpdatedAt = now;
 
             AddVersionIfChanged(entity, ScriptFunction.Login, definition.Scripts.Login, now);

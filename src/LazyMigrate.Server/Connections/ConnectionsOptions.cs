@@ -26,8 +26,14 @@ public sealed class ConnectionDefinition
 
     public List<string> HttpAllowList { get; set; } = [];
 
-    /// <summary>Deadline of one script call, legacy I/O included.</summary>
+    /// <summary>Deadline of one script call, legacy I/O and waiting for a free slot included.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Script calls running against this legacy system at once (the bulkhead protecting it).</summary>
+    public int MaxConcurrentCalls { get; set; } = 32;
+
+    /// <summary>Calls allowed to wait for a slot; beyond it, logins fail fast with "try again later".</summary>
+    public int MaxQueuedCalls { get; set; } = 1024;
 }
 
 public sealed class DatabaseDefinition
@@ -85,9 +91,14 @@ public sealed class ConnectionsOptionsValidator : IValidateOptions<ConnectionsOp
                 failures.Add($"{key}:Database:Provider must be one of postgres, mysql, sqlserver, sqlite or none.");
             }
 
-            if (connection.Timeout <= TimeSpan.Zero || connection.Timeout > TimeSpan.FromMinutes(1))
+            if (connection.Timeout <= TimeSpan.Zero || connection.Timeout > TimeSpan.FromMinutes(2))
             {
-                failures.Add($"{key}:Timeout must be between 0 and 1 minute.");
+                failures.Add($"{key}:Timeout must be between 0 and 2 minutes.");
+            }
+
+            if (connection.MaxConcurrentCalls < 1 || connection.MaxQueuedCalls < 0)
+            {
+                failures.Add($"{key}:MaxConcurrentCalls must be at least 1 and MaxQueuedCalls at least 0.");
             }
 
             foreach (var (function, path) in new[] { ("Login", connection.Scripts.Login), ("GetUser", connection.Scripts.GetUser), ("CountUsers", connection.Scripts.CountUsers) })

@@ -78,7 +78,12 @@ public sealed class LegacyConnectionCatalog(IServiceScopeFactory scopes, Connect
                 Settings = settings,
                 SecretSettings = entity.SecretSettings.ToHashSet(StringComparer.Ordinal),
                 HttpAllowList = entity.HttpAllowList,
-                Limits = new ScriptLimits { Timeout = TimeSpan.FromMilliseconds(entity.TimeoutMilliseconds) },
+                Limits = new ScriptLimits
+                {
+                    Timeout = TimeSpan.FromMilliseconds(entity.TimeoutMilliseconds),
+                    MaxConcurrentCalls = entity.MaxConcurrentCalls,
+                    MaxQueuedCalls = entity.MaxQueuedCalls,
+                },
             };
         }).ToList();
     }

@@ -38,6 +38,10 @@ public sealed class LegacyConnectionEntity
 
     public int TimeoutMilliseconds { get; set; } = 5_000;
 
+    public int MaxConcurrentCalls { get; set; } = 32;
+
+    public int MaxQueuedCalls { get; set; } = 1024;
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

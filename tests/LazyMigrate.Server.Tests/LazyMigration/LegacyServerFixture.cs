@@ -11,6 +11,7 @@ namespace LazyMigrate.Server.Tests.LazyMigration;
 public class LegacyServerFixture : IAsyncLifetime
 {
     private TestDatabase? _store;
+    private Dictionary<string, string?>? _settings;
 
     public LegacyDatabase Legacy { get; private set; } = null!;
 
@@ -36,14 +37,25 @@ public class LegacyServerFixture : IAsyncLifetime
             settings[key] = value;
         }
 
-        Server = new LazyMigrateServer(_store.ConnectionString, settings)         {
+        ConfigureSettings(settings);
+        _settings = settings;
+        Server = CreateNode();
+        _ = Server.Server;
+    }
+
+    /// <summary>Another node of the same deployment: same database, same configuration. The caller disposes it.</summary>
+    public LazyMigrateServer CreateNode() =>
+        new(_store!.ConnectionString, _settings!)
+        {
             ConfigureTestServices = services =>
             {
                 ClientAddresses.Register(services);
                 services.AddSingleton<Serilog.Core.ILogEventSink>(Log);
             },
         };
-        _ = Server.Server;
+
+    protected virtual void ConfigureSettings(Dictionary<string, string?> settings)
+    {
     }
 
     public static IEnumerable<KeyValuePair<string, string?>> ConnectionSettings(int index, string name, string connectionString, TimeSpan timeout)

@@ -41,6 +41,12 @@ namespace LazyMigrate.Server.Data.Migrations
                         .IsRequired()
                         .HasColumnType("text[]");
 
+                    b.Property<int>("MaxConcurrentCalls")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MaxQueuedCalls")
+                        .HasColumnType("integer");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(128)

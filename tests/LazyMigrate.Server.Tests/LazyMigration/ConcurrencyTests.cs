@@ -1,0 +1,64 @@
+using LazyMigrate.Server.Data;
+using LazyMigrate.Server.Tests.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LazyMigrate.Server.Tests.LazyMigration;
+
+/// <summary>
+/// These tests hash hundreds of passwords at once on a small machine: the lowest native hash cost the configuration
+/// accepts, and a deadline long enough for the whole burst to get through the CPU. What they check is that nothing is
+/// duplicated or lost, not how fast two cores can hash.
+/// </summary>
+public sealed class BusyLegacyServerFixture : LegacyServerFixture
+{
+    protected override TimeSpan Timeout => TimeSpan.FromMinutes(2);
+
+    protected override void ConfigureSettings(Dictionary<string, string?> settings) =>
+        settings["LazyMigrate:PasswordHashIterations"] = "100000";
+}
+
+public class ConcurrencyTests(BusyLegacyServerFixture fixture) : IClassFixture<BusyLegacyServerFixture>
+{
+    [Fact]
+    public async Task FiveHundredDistinctFirstLogins_AtOnce_CreateFiveHundredUsers()
+    {
+        var users = new List<LegacyUser>();
+        for (var i = 0; i < 500; i++)
+        {
+            users.Add(await fixture.Legacy.AddUserAsync($"password of user {i}"));
+        }
+
+        var results = await Task.WhenAll(users.Select(u => LogInAsync(fixture.Server, u)));
+
+        Assert.All(results, page => Assert.False(page.IsLogin, page.Html));
+        var ids = users.Select(u => u.Id).ToList();
+        Assert.Equal(500, await CountAsync(ids));
+    }
+
+    [Fact]
+    public async Task SixtyFourFirstLogins_OfOneUser_AcrossTwoNodes_AllSucceed_AndCreateOneUser()
+    {
+        var legacy = await fixture.Legacy.AddUserAsync("one user, two nodes");
+        await using var second = fixture.CreateNode();
+        _ = second.Server;
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => LogInAsync(i % 2 == 0 ? fixture.Server : second, legacy)));
+
+        Assert.All(results, page => Assert.False(page.IsLogin, page.Html));
+        Assert.Equal(1, await CountAsync([legacy.Id]));
+    }
+
+    private static async Task<Page> LogInAsync(LazyMigrateServer node, LegacyUser user)
+    {
+        using var browser = new Browser(node);
+        return await browser.LogInAsync(await browser.NavigateAsync("/Account/Login"), user.Email, user.Password);
+    }
+
+    private async Task<int> CountAsync(List<string> legacyIds)
+    {
+        await using var scope = fixture.Server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
+        return await db.Users.CountAsync(u => u.SourceConnection == "legacy" && legacyIds.Contains(u.LegacyId!), TestContext.Current.CancellationToken);
+    }
+}
