@@ -53,6 +53,7 @@ public static class AccountExtensions
         services.AddScoped<LazyMigration.UserImporter>();
         services.AddScoped<LazyMigration.AccountExistence>();
         services.AddScoped<LoginThrottle>();
+        services.AddScoped<LazyMigration.UserDeletion>();
         services.AddHttpContextAccessor();
         return services;
     }

@@ -22,6 +22,8 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
 
     public DbSet<Login.LoginThrottleCounter> LoginThrottleCounters => Set<Login.LoginThrottleCounter>();
 
+    public DbSet<LazyMigration.Tombstone> Tombstones => Set<LazyMigration.Tombstone>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -67,6 +69,14 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
         {
             counter.HasKey(c => c.Key);
             counter.Property(c => c.Key).HasMaxLength(400);
+        });
+
+        builder.Entity<LazyMigration.Tombstone>(tombstone =>
+        {
+            tombstone.Property(t => t.Connection).HasMaxLength(128);
+            tombstone.Property(t => t.LegacyId).HasMaxLength(256);
+            tombstone.HasIndex(t => new { t.Connection, t.LegacyId }).IsUnique();
+            tombstone.HasIndex(t => new { t.Connection, t.NormalizedEmail });
         });
 
         builder.Entity<ServerKey>(key =>

@@ -41,6 +41,7 @@ public sealed class LoginPipeline(
     ILegacyUserScripts scripts,
     UserImporter importer,
     LoginThrottle throttle,
+    LazyMigrateDbContext db,
     IHttpContextAccessor http,
     TimeProvider time,
     ILogger<LoginPipeline> logger)
@@ -129,8 +130,16 @@ public sealed class LoginPipeline(
             Ip = request?.Connection.RemoteIpAddress?.ToString(),
             RequestId = request?.TraceIdentifier,
         };
+        var normalizedIdentifier = users.NormalizeEmail(identifier);
         foreach (var connection in await connections.ImportingAsync(cancellationToken))
         {
+            // A deleted migrated user stays deleted: their legacy account is not asked again.
+            if (await UserDeletion.IsTombstonedAsync(db, connection.Name, null, normalizedIdentifier, cancellationToken))
+            {
+                logger.LogInformation("Login refused: the identifier belongs to a deleted user of connection {Connection}", connection.Name);
+                return new LoginResult.InvalidCredentials();
+            }
+
             var result = await scripts.LoginAsync(connection, identifier, password, context, cancellationToken);
             switch (result.Outcome)
             {
@@ -139,6 +148,9 @@ public sealed class LoginPipeline(
                 case ScriptOutcome.WrongPassword:
                     logger.LogInformation("Login failed: connection {Connection} rejected the password ({Duration} ms)",
                         connection.Name, (int)result.Duration.TotalMilliseconds);
+                    return new LoginResult.InvalidCredentials();
+                case ScriptOutcome.Found found when await UserDeletion.IsTombstonedAsync(db, connection.Name, found.Profile.Id, null, cancellationToken):
+                    logger.LogInformation("Login refused: legacy user {LegacyId} of connection {Connection} was deleted here", found.Profile.Id, connection.Name);
                     return new LoginResult.InvalidCredentials();
                 case ScriptOutcome.Found found:
                     var user = await importer.ImportAsync(connection.Name, found.Profile, password, cancellationToken);

@@ -295,6 +295,40 @@ namespace LazyMigrate.Server.Data.Migrations
                     b.ToTable("AspNetUsers", (string)null);
                 });
 
+            modelBuilder.Entity("LazyMigrate.Server.LazyMigration.Tombstone", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Connection")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<DateTimeOffset>("DeletedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LegacyId")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("NormalizedEmail")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Connection", "LegacyId")
+                        .IsUnique();
+
+                    b.HasIndex("Connection", "NormalizedEmail");
+
+                    b.ToTable("Tombstones");
+                });
+
             modelBuilder.Entity("LazyMigrate.Server.Login.LoginThrottleCounter", b =>
                 {
                     b.Property<string>("Key")
