@@ -27,10 +27,10 @@ public sealed class LegacyDatabase : IAsyncDisposable
     }
 
     /// <summary>Adds a legacy user with a bcrypt hash (cost 4: the tests measure behaviour, not bcrypt) and returns its email.</summary>
-    public async Task<LegacyUser> AddUserAsync(string password, string givenName = "Grace", string familyName = "Hopper")
+    public async Task<LegacyUser> AddUserAsync(string password, string givenName = "Grace", string familyName = "Hopper", string? email = null)
     {
         var id = Interlocked.Increment(ref _nextId);
-        var email = $"legacy-{Guid.NewGuid():N}@legacy.example";
+        email ??= $"legacy-{Guid.NewGuid():N}@legacy.example";
         await ExecuteAsync(
             "INSERT INTO users (id, email, username, first_name, last_name, phone, email_verified, hash_algorithm, password_hash) " +
             "VALUES (@id, @email, @username, @given, @family, '+1 202 555 0199', true, 'bcrypt', crypt(@password, gen_salt('bf', 4)))",

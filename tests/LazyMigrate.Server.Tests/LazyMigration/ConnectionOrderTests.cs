@@ -1,0 +1,74 @@
+using LazyMigrate.Server.Data;
+using LazyMigrate.Server.Tests.Hosting;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LazyMigrate.Server.Tests.LazyMigration;
+
+/// <summary>Two Importing connections: <c>legacy</c> first, then <c>second</c>, each with its own legacy database.</summary>
+public sealed class TwoConnectionsFixture : LegacyServerFixture
+{
+    public LegacyDatabase Second { get; private set; } = null!;
+
+    public override async ValueTask InitializeAsync()
+    {
+        Second = await LegacyDatabase.CreateAsync();
+        await base.InitializeAsync();
+    }
+
+    protected override void ConfigureSettings(Dictionary<string, string?> settings)
+    {
+        foreach (var (key, value) in ConnectionSettings(1, "second", Second.ConnectionString, TimeSpan.FromSeconds(5)))
+        {
+            settings[key] = value;
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Second.DisposeAsync();
+    }
+}
+
+public class ConnectionOrderTests(TwoConnectionsFixture fixture) : IClassFixture<TwoConnectionsFixture>
+{
+    [Fact]
+    public async Task AUserOnlyTheSecondConnectionKnows_IsImportedFromIt()
+    {
+        var legacy = await fixture.Second.AddUserAsync("known to the second only");
+
+        Assert.False((await LogInAsync(legacy.Email, legacy.Password)).IsLogin);
+
+        Assert.Equal(["second"], await SourcesAsync(legacy.Email));
+    }
+
+    [Fact]
+    public async Task AUserBothConnectionsKnow_BelongsToTheFirst_AndIsImportedOnce()
+    {
+        var email = $"in-both-{Guid.NewGuid():N}@legacy.example";
+        var inFirst = await fixture.Legacy.AddUserAsync("the first system's password", email: email);
+        var inSecond = await fixture.Second.AddUserAsync("the second system's password", email: email);
+
+        // The first connection knows the user and rejects the second system's password: the attempt ends there.
+        Assert.True((await LogInAsync(email, inSecond.Password)).IsLogin);
+        Assert.False((await LogInAsync(email, inFirst.Password)).IsLogin);
+        Assert.False((await LogInAsync(email, inFirst.Password)).IsLogin);
+
+        Assert.Equal(["legacy"], await SourcesAsync(email));
+    }
+
+    private async Task<Page> LogInAsync(string identifier, string password)
+    {
+        using var browser = fixture.CreateBrowser();
+        return await browser.LogInAsync(await browser.NavigateAsync("/Account/Login"), identifier, password);
+    }
+
+    private async Task<List<string?>> SourcesAsync(string email)
+    {
+        await using var scope = fixture.Server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
+        var normalised = email.ToUpperInvariant();
+        return await db.Users.Where(u => u.NormalizedEmail == normalised).Select(u => u.SourceConnection).ToListAsync(TestContext.Current.CancellationToken);
+    }
+}
