@@ -152,6 +152,9 @@ internal sealed partial class ScriptRunner(ScriptServices services)
             options.TimeoutInterval(limits.Timeout);
             options.CancellationToken(deadline);
             options.Constraints.RegexTimeout = limits.RegexTimeout;
+            // Jint's own wait for a promise (10 s by default) must never end a call before the call's deadline does:
+            // the deadline token is what bounds waiting, with the reason reported as a Timeout.
+            options.Constraints.PromiseTimeout = limits.Timeout + TimeSpan.FromSeconds(5);
             // Lets the event loop settle promises from other threads (host results arrive on the thread pool).
             // Host functions never hand a Task to a script themselves; see ScriptCall.StartAsync.
             options.ExperimentalFeatures = ExperimentalFeature.TaskInterop;

@@ -54,6 +54,8 @@ public static class AccountExtensions
         services.AddScoped<LazyMigration.AccountExistence>();
         services.AddScoped<LoginThrottle>();
         services.AddScoped<LazyMigration.UserDeletion>();
+        services.AddScoped<LazyMigration.AuditTrail>();
+        services.AddScoped<LazyMigration.MigrationStats>();
         services.AddHttpContextAccessor();
         return services;
     }

@@ -24,6 +24,8 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
 
     public DbSet<LazyMigration.Tombstone> Tombstones => Set<LazyMigration.Tombstone>();
 
+    public DbSet<LazyMigration.AuditEvent> AuditEvents => Set<LazyMigration.AuditEvent>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -77,6 +79,16 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             tombstone.Property(t => t.LegacyId).HasMaxLength(256);
             tombstone.HasIndex(t => new { t.Connection, t.LegacyId }).IsUnique();
             tombstone.HasIndex(t => new { t.Connection, t.NormalizedEmail });
+        });
+
+        builder.Entity<LazyMigration.AuditEvent>(audit =>
+        {
+            audit.Property(a => a.Type).HasConversion<string>().HasMaxLength(32);
+            audit.Property(a => a.Connection).HasMaxLength(128);
+            audit.Property(a => a.Reason).HasMaxLength(64);
+            audit.HasIndex(a => a.At);
+            audit.HasIndex(a => new { a.Type, a.At });
+            audit.HasIndex(a => new { a.UserId, a.At });
         });
 
         builder.Entity<ServerKey>(key =>

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 namespace LazyMigrate.Server.LazyMigration;
 
 /// <summary>Deletes users. A migrated user leaves a <see cref="Tombstone"/> unless re-import is explicitly allowed.</summary>
-public sealed class UserDeletion(LazyMigrateDbContext db, TimeProvider time, ILogger<UserDeletion> logger)
+public sealed class UserDeletion(LazyMigrateDbContext db, AuditTrail audit, TimeProvider time, ILogger<UserDeletion> logger)
 {
     /// <returns>False when there is no such user.</returns>
     public async Task<bool> DeleteAsync(Guid userId, bool allowReimport, CancellationToken cancellationToken)
@@ -36,6 +36,8 @@ public sealed class UserDeletion(LazyMigrateDbContext db, TimeProvider time, ILo
 
             db.Users.Remove(user);
             await db.SaveChangesAsync(ct);
+            await audit.RecordAsync(AuditEventType.UserDeleted, userId, user.SourceConnection,
+                reason: user.SourceConnection is null ? null : allowReimport ? "ReimportAllowed" : "Tombstoned", cancellationToken: ct);
             await transaction.CommitAsync(ct);
             logger.LogInformation("User {UserId} deleted{Tombstone}", userId,
                 user.SourceConnection is not null && !allowReimport ? " (tombstone kept: no re-import)" : "");

@@ -13,7 +13,8 @@ namespace LazyMigrate.Server.LazyMigration;
 /// </summary>
 public sealed class UserImporter(LazyMigrateDbContext db, UserManager<User> users, IPasswordHasher<User> hasher, TimeProvider time, ILogger<UserImporter> logger)
 {
-    public async Task<User?> ImportAsync(string connection, LegacyProfile profile, string password, CancellationToken cancellationToken)
+    /// <returns>The user (null when the address belongs to a different account) and whether this call created it.</returns>
+    public async Task<(User? User, bool Created)> ImportAsync(string connection, LegacyProfile profile, string password, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var user = new User
@@ -51,7 +52,7 @@ public sealed class UserImporter(LazyMigrateDbContext db, UserManager<User> user
         {
             await db.SaveChangesAsync(cancellationToken);
             logger.LogInformation("Imported user {UserId} from connection {Connection} (legacy id {LegacyId})", user.Id, connection, profile.Id);
-            return user;
+            return (user, true);
         }
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
@@ -67,6 +68,6 @@ public sealed class UserImporter(LazyMigrateDbContext db, UserManager<User> user
                 connection, profile.Id);
         }
 
-        return existing;
+        return (existing, false);
     }
 }

@@ -3,6 +3,7 @@ using LazyMigrate.Server.Connections;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.LazyMigration;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 
 namespace LazyMigrate.Server.Login;
 
@@ -42,6 +43,7 @@ public sealed class LoginPipeline(
     UserImporter importer,
     LoginThrottle throttle,
     LazyMigrateDbContext db,
+    AuditTrail audit,
     IHttpContextAccessor http,
     TimeProvider time,
     ILogger<LoginPipeline> logger)
@@ -57,6 +59,7 @@ public sealed class LoginPipeline(
         if (await throttle.BlockedUntilAsync(identifier, ip, cancellationToken) is { } until)
         {
             logger.LogWarning("Login throttled until {Until} for an identifier from {Ip}", until, ip);
+            await audit.RecordAsync(AuditEventType.LoginFailed, reason: nameof(LoginResult.Throttled), cancellationToken: cancellationToken);
             return new LoginResult.Throttled(until);
         }
 
@@ -70,6 +73,11 @@ public sealed class LoginPipeline(
             await throttle.RecordSuccessAsync(identifier, ip, cancellationToken);
         }
 
+        await audit.RecordAsync(
+            result is LoginResult.SignedIn ? AuditEventType.LoginSucceeded : AuditEventType.LoginFailed,
+            userId: (result as LoginResult.SignedIn)?.User.Id,
+            reason: result is LoginResult.SignedIn ? null : result.GetType().Name,
+            cancellationToken: cancellationToken);
         return result;
     }
 
@@ -105,8 +113,10 @@ public sealed class LoginPipeline(
             return new LoginResult.InvalidCredentials();
         }
 
-        user.LastLoginAt = time.GetUtcNow();
-        await users.UpdateAsync(user);
+        // A plain UPDATE, not UserManager.UpdateAsync: concurrent sign-ins of one user must not fail on its concurrency stamp.
+        var now = time.GetUtcNow();
+        await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(set => set.SetProperty(u => u.LastLoginAt, now), cancellationToken);
+        user.LastLoginAt = now;
         await signIn.SignInAsync(user, isPersistent: false, authenticationMethod: "pwd");
         logger.LogInformation("User {UserId} signed in", user.Id);
         return new LoginResult.SignedIn(user);
@@ -153,10 +163,15 @@ public sealed class LoginPipeline(
                     logger.LogInformation("Login refused: legacy user {LegacyId} of connection {Connection} was deleted here", found.Profile.Id, connection.Name);
                     return new LoginResult.InvalidCredentials();
                 case ScriptOutcome.Found found:
-                    var user = await importer.ImportAsync(connection.Name, found.Profile, password, cancellationToken);
+                    var (user, created) = await importer.ImportAsync(connection.Name, found.Profile, password, cancellationToken);
                     if (user is null)
                     {
                         return new LoginResult.InvalidCredentials();
+                    }
+
+                    if (created)
+                    {
+                        await audit.RecordAsync(AuditEventType.UserMigrated, user.Id, connection.Name, duration: result.Duration, cancellationToken: cancellationToken);
                     }
 
                     await signIn.SignInAsync(user, isPersistent: false, authenticationMethod: "pwd");
@@ -167,6 +182,8 @@ public sealed class LoginPipeline(
                     // The admin's detail; the script log and message are already free of the password.
                     logger.LogWarning("Login script of connection {Connection} failed: {Reason}: {Message} (line {Line}, {Duration} ms)",
                         connection.Name, failed.Reason, failed.Message, failed.Line, (int)result.Duration.TotalMilliseconds);
+                    await audit.RecordAsync(AuditEventType.ScriptFailed, connection: connection.Name, reason: failed.Reason.ToString(),
+                        duration: result.Duration, detail: failed.Line is { } line ? $"{failed.Message} (line {line})" : failed.Message, cancellationToken: cancellationToken);
                     return new LoginResult.Unavailable();
                 default:
                     logger.LogWarning("Login script of connection {Connection} answered {Outcome}, which login does not expect", connection.Name, result.Outcome.GetType().Name);

@@ -10,7 +10,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace LazyMigrate.Server.Pages.Account;
 
-public sealed class RegisterModel(UserManager<User> users, SignInManager<User> signIn, AccountExistence existence, TimeProvider time, ILogger<RegisterModel> logger)
+public sealed class RegisterModel(UserManager<User> users, SignInManager<User> signIn, AccountExistence existence, AuditTrail audit, TimeProvider time, ILogger<RegisterModel> logger)
     : PageModel
 {
     internal const string ExistsMessage = "An account with this email already exists.";
@@ -44,9 +44,11 @@ public sealed class RegisterModel(UserManager<User> users, SignInManager<User> s
         }
 
         var context = new ScriptContext { Ip = HttpContext.Connection.RemoteIpAddress?.ToString(), RequestId = HttpContext.TraceIdentifier };
-        switch (await existence.CheckAsync(email, context, cancellationToken))
+        var existing = await existence.CheckAsync(email, context, cancellationToken);
+        switch (existing)
         {
             case Existence.Local or Existence.Legacy:
+                await audit.RecordAsync(AuditEventType.RegistrationRefused, reason: existing == Existence.Legacy ? "LegacyExists" : "LocalExists", cancellationToken: cancellationToken);
                 AlreadyExists = true;
                 ModelState.AddModelError(string.Empty, ExistsMessage);
                 return Page();
@@ -77,6 +79,7 @@ public sealed class RegisterModel(UserManager<User> users, SignInManager<User> s
         }
 
         logger.LogInformation("User {UserId} registered", user.Id);
+        await audit.RecordAsync(AuditEventType.UserRegistered, user.Id, cancellationToken: cancellationToken);
         await signIn.SignInAsync(user, isPersistent: false, authenticationMethod: "pwd");
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/");
     }
