@@ -58,7 +58,7 @@ public class LegacyServerFixture : IAsyncLifetime
     {
     }
 
-    public static IEnumerable<KeyValuePair<string, string?>> ConnectionSettings(int index, string name, string connectionString, TimeSpan timeout)
+    public static IEnumerable<KeyValuePair<string, string?>> ConnectionSettings(int index, string name, string connectionString, TimeSpan timeout, string? loginScript = null)
     {
         var prefix = $"LazyMigrate:Connections:{index}:";
         var scripts = Path.Combine(RepositoryRoot(), "demo", "legacy");
@@ -66,7 +66,7 @@ public class LegacyServerFixture : IAsyncLifetime
         yield return new(prefix + "State", "Importing");
         yield return new(prefix + "Database:Provider", "postgres");
         yield return new(prefix + "Database:ConnectionString", connectionString);
-        yield return new(prefix + "Scripts:Login", Path.Combine(scripts, "login.js"));
+        yield return new(prefix + "Scripts:Login", loginScript ?? Path.Combine(scripts, "login.js"));
         yield return new(prefix + "Scripts:GetUser", Path.Combine(scripts, "getUser.js"));
         yield return new(prefix + "Scripts:CountUsers", Path.Combine(scripts, "countUsers.js"));
         yield return new(prefix + "Timeout", timeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
