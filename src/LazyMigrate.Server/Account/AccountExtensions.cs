@@ -56,6 +56,11 @@ public static class AccountExtensions
         services.AddScoped<LazyMigration.UserDeletion>();
         services.AddScoped<LazyMigration.AuditTrail>();
         services.AddScoped<LazyMigration.MigrationStats>();
+        services.AddOptions<Email.EmailOptions>().BindConfiguration("LazyMigrate:Email");
+        services.AddSingleton<Email.EmailSender>();
+        services.AddSingleton<LazyMigration.PasswordResetRequests>();
+        services.AddHostedService<LazyMigration.PasswordResetWorker>();
+        services.AddScoped<LazyMigration.PasswordResets>();
         services.AddHttpContextAccessor();
         return services;
     }

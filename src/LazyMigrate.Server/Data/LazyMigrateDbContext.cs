@@ -26,6 +26,8 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
 
     public DbSet<LazyMigration.AuditEvent> AuditEvents => Set<LazyMigration.AuditEvent>();
 
+    public DbSet<LazyMigration.PendingReset> PendingResets => Set<LazyMigration.PendingReset>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -89,6 +91,15 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             audit.HasIndex(a => a.At);
             audit.HasIndex(a => new { a.Type, a.At });
             audit.HasIndex(a => new { a.UserId, a.At });
+        });
+
+        builder.Entity<LazyMigration.PendingReset>(reset =>
+        {
+            reset.Property(r => r.TokenHash).HasMaxLength(64);
+            reset.Property(r => r.Connection).HasMaxLength(128);
+            reset.Property(r => r.LegacyId).HasMaxLength(256);
+            reset.Property(r => r.Profile).HasColumnType("jsonb");
+            reset.HasIndex(r => r.ExpiresAt);
         });
 
         builder.Entity<ServerKey>(key =>

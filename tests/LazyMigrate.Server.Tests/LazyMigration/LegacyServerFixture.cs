@@ -17,6 +17,9 @@ public class LegacyServerFixture : IAsyncLifetime
 
     public LazyMigrateServer Server { get; private set; } = null!;
 
+    /// <summary>Where the server drops the emails it sends (pickup mode).</summary>
+    public string MailDirectory { get; } = Path.Combine(Path.GetTempPath(), $"lazymigrate-mail-{Guid.NewGuid():N}");
+
     /// <summary>Everything the server logged.</summary>
     public CapturedLog Log { get; } = new();
 
@@ -37,6 +40,7 @@ public class LegacyServerFixture : IAsyncLifetime
             settings[key] = value;
         }
 
+        settings["LazyMigrate:Email:PickupDirectory"] = MailDirectory;
         ConfigureSettings(settings);
         _settings = settings;
         Server = CreateNode();

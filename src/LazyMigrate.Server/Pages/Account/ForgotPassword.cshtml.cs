@@ -1,0 +1,40 @@
+using System.ComponentModel.DataAnnotations;
+using LazyMigrate.Scripting.Sandbox;
+using LazyMigrate.Server.LazyMigration;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace LazyMigrate.Server.Pages.Account;
+
+public sealed class ForgotPasswordModel(PasswordResetRequests queue) : PageModel
+{
+    [BindProperty]
+    [Required(ErrorMessage = "Enter your email address.")]
+    [StringLength(256)]
+    [EmailAddress(ErrorMessage = "Enter a valid email address.")]
+    public string? Email { get; set; }
+
+    public bool Sent { get; private set; }
+
+    public void OnGet()
+    {
+    }
+
+    public IActionResult OnPost()
+    {
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        // Don't reveal whether the address has an account: every address gets this answer, at once; the lookup
+        // (our store, then the legacy systems) and the email happen in the background.
+        if (ProfileNormaliser.NormaliseEmail(Email!) is { } email)
+        {
+            queue.Enqueue(email);
+        }
+
+        Sent = true;
+        return Page();
+    }
+}
