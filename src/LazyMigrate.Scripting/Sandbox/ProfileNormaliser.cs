@@ -120,7 +120,8 @@ public static class ProfileNormaliser
     /// <summary>Trims, checks the syntax and lower-cases the domain (the local part is the legacy system's business).</summary>
     public static string? NormaliseEmail(string email)
     {
-        email = email.Trim();
+        // NFC: "é" typed as e + combining accent is the same address as the precomposed "é".
+        email = email.Trim().Normalize(System.Text.NormalizationForm.FormC);
         var at = email.LastIndexOf('@');
         if (at <= 0 || at == email.Length - 1 || email.Length > 254 || email.Any(char.IsWhiteSpace)
             || !MailAddress.TryCreate(email, out var parsed) || parsed.Address != email || !email[(at + 1)..].Contains('.', StringComparison.Ordinal))

@@ -13,6 +13,8 @@ public static class AccountExtensions
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<AccountOptions>, AccountOptionsValidator>();
 
+        // Before AddIdentity, which only adds its own normalizer when none is registered.
+        services.AddSingleton<ILookupNormalizer, UnicodeLookupNormalizer>();
         services.AddIdentity<User, Role>(options =>
             {
                 options.Password.RequiredLength = PasswordPolicy.MinimumLength;
@@ -77,4 +79,15 @@ public sealed class MaximumLengthPasswordValidator : IPasswordValidator<User>
                 Description = $"Passwords must be at most {PasswordPolicy.MaximumLength} characters.",
             })
             : IdentityResult.Success);
+}
+
+/// <summary>
+/// Identity's lookup keys, with Unicode normalisation first: an address or username typed with decomposed accents
+/// finds the same account, and the unique index on the normalised email sees them as one.
+/// </summary>
+public sealed class UnicodeLookupNormalizer : ILookupNormalizer
+{
+    public string? NormalizeName(string? name) => name?.Normalize(System.Text.NormalizationForm.FormC).ToUpperInvariant();
+
+    public string? NormalizeEmail(string? email) => email?.Trim().Normalize(System.Text.NormalizationForm.FormC).ToUpperInvariant();
 }

@@ -16,6 +16,7 @@ public sealed class ConnectionSeeder(
     LazyMigrateDbContext db,
     IOptions<ConnectionsOptions> options,
     ConnectionSecrets secrets,
+    LazyMigration.AuditTrail audit,
     TimeProvider time,
     ILogger<ConnectionSeeder> logger) : IDatabaseSeeder
 {
@@ -25,6 +26,7 @@ public sealed class ConnectionSeeder(
     {
         var now = time.GetUtcNow();
         var definitions = options.Value.Connections;
+        var changes = new List<(string Connection, ScriptVersion Version)>();
         for (var order = 0; order < definitions.Count; order++)
         {
             var definition = definitions[order];
@@ -48,19 +50,27 @@ public sealed class ConnectionSeeder(
             entity.MaxQueuedCalls = definition.MaxQueuedCalls;
             entity.UpdatedAt = now;
 
-            AddVersionIfChanged(entity, ScriptFunction.Login, definition.Scripts.Login, now);
-            AddVersionIfChanged(entity, ScriptFunction.GetUser, definition.Scripts.GetUser, now);
-            AddVersionIfChanged(entity, ScriptFunction.CountUsers, definition.Scripts.CountUsers, now);
+            changes.AddRange(new[]
+                {
+                    AddVersionIfChanged(entity, ScriptFunction.Login, definition.Scripts.Login, now),
+                    AddVersionIfChanged(entity, ScriptFunction.GetUser, definition.Scripts.GetUser, now),
+                    AddVersionIfChanged(entity, ScriptFunction.CountUsers, definition.Scripts.CountUsers, now),
+                }.OfType<ScriptVersion>().Select(v => (entity.Name, v)));
         }
 
         await db.SaveChangesAsync(cancellationToken);
+        foreach (var (connection, version) in changes)
+        {
+            await audit.RecordAsync(LazyMigration.AuditEventType.ScriptChanged, connection: connection,
+                detail: $"{version.Function} script version {version.Version} by {version.Author}", cancellationToken: cancellationToken);
+        }
     }
 
-    private void AddVersionIfChanged(LegacyConnectionEntity connection, ScriptFunction function, string? path, DateTimeOffset now)
+    private ScriptVersion? AddVersionIfChanged(LegacyConnectionEntity connection, ScriptFunction function, string? path, DateTimeOffset now)
     {
         if (path is null)
         {
-            return;
+            return null;
         }
 
         var content = File.ReadAllText(path);
@@ -68,10 +78,10 @@ public sealed class ConnectionSeeder(
         var latest = connection.Scripts.Where(s => s.Function == function).MaxBy(s => s.Version);
         if (latest?.ContentHash == hash)
         {
-            return;
+            return null;
         }
 
-        connection.Scripts.Add(new ScriptVersion
+        var version = new ScriptVersion
         {
             Function = function,
             Version = (latest?.Version ?? 0) + 1,
@@ -79,8 +89,10 @@ public sealed class ConnectionSeeder(
             ContentHash = hash,
             Author = ConfigurationAuthor,
             CreatedAt = now,
-        });
+        };
+        connection.Scripts.Add(version);
         logger.LogInformation("Connection {Connection}: {Function} script version {Version} from {Path}",
-            connection.Name, function, (latest?.Version ?? 0) + 1, path);
+            connection.Name, function, version.Version, path);
+        return version;
     }
 }

@@ -23,6 +23,20 @@ public class RegistrationTests(LegacyServerFixture fixture) : IClassFixture<Lega
     }
 
     [Fact]
+    public async Task Register_WithAUnicodeVariantOfALegacyAddress_IsRefused()
+    {
+        // Stored composed (é as one code point); typed decomposed (e + combining acute) and in capitals.
+        var legacy = await fixture.Legacy.AddUserAsync("accented", email: $"jos\u00e9-{Guid.NewGuid():N}@legacy.example");
+        var variant = legacy.Email.Normalize(System.Text.NormalizationForm.FormD).ToUpperInvariant();
+        Assert.NotEqual(legacy.Email, variant);
+
+        var page = await RegisterAsync(variant, "a brand new password");
+
+        Assert.Contains(Exists, page.Html, StringComparison.Ordinal);
+        Assert.Equal(0, await CountAsync(legacy.Email));
+    }
+
+    [Fact]
     public async Task Register_WithAnAddressInOurStore_IsRefused()
     {
         var local = await fixture.Server.Services.CreateUserAsync();

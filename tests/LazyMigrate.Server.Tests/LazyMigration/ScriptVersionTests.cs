@@ -1,0 +1,56 @@
+using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.Data;
+using LazyMigrate.Server.LazyMigration;
+using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Testing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LazyMigrate.Server.Tests.LazyMigration;
+
+public class ScriptVersionTests
+{
+    [Fact]
+    public async Task AChangedScriptFile_BecomesANewVersionAtTheNextStart_AndAnUnchangedOneDoesNot()
+    {
+        await using var store = await PostgresServer.CreateDatabaseAsync();
+        var script = Path.Combine(Path.GetTempPath(), $"login-{Guid.NewGuid():N}.js");
+        try
+        {
+            await File.WriteAllTextAsync(script, "async function login(email, password, context) { return null; }", TestContext.Current.CancellationToken);
+            var settings = TestClients.Settings(LazyMigrateServer.InMemoryIssuer);
+            foreach (var (key, value) in LegacyServerFixture.ConnectionSettings(0, "versioned", "Host=127.0.0.1;Database=unused", TimeSpan.FromSeconds(5), script))
+            {
+                settings[key] = value;
+            }
+
+            int[] first = [1], second = [1, 2];
+            Assert.Equal(first, await StartAndReadVersionsAsync(store, settings));
+            await File.WriteAllTextAsync(script, "async function login(email, password, context) { log.info('v2'); return null; }", TestContext.Current.CancellationToken);
+            Assert.Equal(second, await StartAndReadVersionsAsync(store, settings));
+            Assert.Equal(second, await StartAndReadVersionsAsync(store, settings));
+
+            await using var server = new LazyMigrateServer(store.ConnectionString, settings);
+            _ = server.Server;
+            await using var scope = server.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
+            var changes = await db.AuditEvents.Where(a => a.Type == AuditEventType.ScriptChanged && a.Connection == "versioned")
+                .Select(a => a.Detail).ToListAsync(TestContext.Current.CancellationToken);
+            Assert.Contains("Login script version 2 by configuration", changes);
+        }
+        finally
+        {
+            File.Delete(script);
+        }
+    }
+
+    private static async Task<int[]> StartAndReadVersionsAsync(TestDatabase store, Dictionary<string, string?> settings)
+    {
+        await using var server = new LazyMigrateServer(store.ConnectionString, settings);
+        _ = server.Server;
+        await using var scope = server.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
+        return await db.ScriptVersions.Where(v => v.Function == ScriptFunction.Login)
+            .OrderBy(v => v.Version).Select(v => v.Version).ToArrayAsync(TestContext.Current.CancellationToken);
+    }
+}
