@@ -14,10 +14,10 @@ public class AuditAndStatsTests(LegacyServerFixture fixture) : IClassFixture<Leg
         var first = await fixture.Legacy.AddUserAsync("first to move");
         var second = await fixture.Legacy.AddUserAsync("second to move");
         await fixture.Legacy.AddUserAsync("still in the legacy system");
-        await LogInAsync(first.Email, first.Password);
-        await LogInAsync(second.Email, second.Password);
-        await LogInAsync(second.Email, second.Password);
-        await LogInAsync(first.Email, "a wrong password");
+        await fixture.LogInAsync(first.Email, first.Password);
+        await fixture.LogInAsync(second.Email, second.Password);
+        await fixture.LogInAsync(second.Email, second.Password);
+        await fixture.LogInAsync(first.Email, "a wrong password");
 
         await using var scope = fixture.Server.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
@@ -36,12 +36,6 @@ public class AuditAndStatsTests(LegacyServerFixture fixture) : IClassFixture<Leg
         Assert.True(legacy.Remaining >= 1);
         Assert.Equal(legacyRows, stats.PerDay.Sum(d => d.Migrated));
         Assert.NotNull(stats.ProjectedFinish);
-    }
-
-    private async Task LogInAsync(string identifier, string password)
-    {
-        using var browser = fixture.CreateBrowser();
-        await browser.LogInAsync(await browser.NavigateAsync("/Account/Login"), identifier, password);
     }
 }
 

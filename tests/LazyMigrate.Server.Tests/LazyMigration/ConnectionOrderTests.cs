@@ -38,7 +38,7 @@ public class ConnectionOrderTests(TwoConnectionsFixture fixture) : IClassFixture
     {
         var legacy = await fixture.Second.AddUserAsync("known to the second only");
 
-        Assert.False((await LogInAsync(legacy.Email, legacy.Password)).IsLogin);
+        Assert.False((await fixture.LogInAsync(legacy.Email, legacy.Password)).IsLogin);
 
         Assert.Equal(["second"], await SourcesAsync(legacy.Email));
     }
@@ -51,17 +51,11 @@ public class ConnectionOrderTests(TwoConnectionsFixture fixture) : IClassFixture
         var inSecond = await fixture.Second.AddUserAsync("the second system's password", email: email);
 
         // The first connection knows the user and rejects the second system's password: the attempt ends there.
-        Assert.True((await LogInAsync(email, inSecond.Password)).IsLogin);
-        Assert.False((await LogInAsync(email, inFirst.Password)).IsLogin);
-        Assert.False((await LogInAsync(email, inFirst.Password)).IsLogin);
+        Assert.True((await fixture.LogInAsync(email, inSecond.Password)).IsLogin);
+        Assert.False((await fixture.LogInAsync(email, inFirst.Password)).IsLogin);
+        Assert.False((await fixture.LogInAsync(email, inFirst.Password)).IsLogin);
 
         Assert.Equal(["legacy"], await SourcesAsync(email));
-    }
-
-    private async Task<Page> LogInAsync(string identifier, string password)
-    {
-        using var browser = fixture.CreateBrowser();
-        return await browser.LogInAsync(await browser.NavigateAsync("/Account/Login"), identifier, password);
     }
 
     private async Task<List<string?>> SourcesAsync(string email)

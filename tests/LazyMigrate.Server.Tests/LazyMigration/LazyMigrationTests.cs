@@ -38,15 +38,15 @@ public class LazyMigrationTests(LegacyServerFixture fixture) : IClassFixture<Leg
     public async Task SecondLogin_NeverAsksTheLegacySystemAgain()
     {
         var legacy = await fixture.Legacy.AddUserAsync("the original password");
-        Assert.True(await LogInAsync(legacy.Email, legacy.Password) is { IsLogin: false });
+        Assert.True(await fixture.LogInAsync(legacy.Email, legacy.Password) is { IsLogin: false });
 
         // The legacy system changes its mind about the password, then forgets the user entirely.
         await fixture.Legacy.ExecuteAsync("UPDATE users SET password_hash = crypt('a later password', gen_salt('bf', 4)) WHERE email = @email", ("email", legacy.Email));
-        Assert.True(await LogInAsync(legacy.Email, legacy.Password) is { IsLogin: false });
-        Assert.True((await LogInAsync(legacy.Email, "a later password")).IsLogin);
+        Assert.True(await fixture.LogInAsync(legacy.Email, legacy.Password) is { IsLogin: false });
+        Assert.True((await fixture.LogInAsync(legacy.Email, "a later password")).IsLogin);
 
         await fixture.Legacy.ExecuteAsync("DELETE FROM users WHERE email = @email", ("email", legacy.Email));
-        Assert.True(await LogInAsync(legacy.Email, legacy.Password) is { IsLogin: false });
+        Assert.True(await fixture.LogInAsync(legacy.Email, legacy.Password) is { IsLogin: false });
         Assert.NotNull(await FindAsync(legacy.Email));
     }
 
@@ -56,8 +56,8 @@ public class LazyMigrationTests(LegacyServerFixture fixture) : IClassFixture<Leg
         var legacy = await fixture.Legacy.AddUserAsync("the right password");
         var unknown = $"nobody-{Guid.NewGuid():N}@legacy.example";
 
-        var wrong = await LogInAsync(legacy.Email, "not the right password");
-        var missing = await LogInAsync(unknown, "not the right password");
+        var wrong = await fixture.LogInAsync(legacy.Email, "not the right password");
+        var missing = await fixture.LogInAsync(unknown, "not the right password");
 
         Assert.True(wrong.IsLogin);
         Assert.True(missing.IsLogin);
@@ -81,8 +81,8 @@ public class LazyMigrationTests(LegacyServerFixture fixture) : IClassFixture<Leg
             username = (string)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
         }
 
-        Assert.False((await LogInAsync(username.ToUpperInvariant(), legacy.Password)).IsLogin);
-        Assert.False((await LogInAsync(legacy.Email, legacy.Password)).IsLogin);
+        Assert.False((await fixture.LogInAsync(username.ToUpperInvariant(), legacy.Password)).IsLogin);
+        Assert.False((await fixture.LogInAsync(legacy.Email, legacy.Password)).IsLogin);
         await using var scope = fixture.Server.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
         Assert.Equal(1, await db.Users.CountAsync(u => u.LegacyId == legacy.Id && u.SourceConnection == "legacy", TestContext.Current.CancellationToken));
@@ -107,13 +107,6 @@ public class LazyMigrationTests(LegacyServerFixture fixture) : IClassFixture<Leg
         {
             browsers.ForEach(b => b.Dispose());
         }
-    }
-
-    private async Task<Page> LogInAsync(string identifier, string password)
-    {
-        using var browser = fixture.CreateBrowser();
-        var page = await browser.NavigateAsync("/Account/Login");
-        return await browser.LogInAsync(page, identifier, password);
     }
 
     private async Task<User?> FindAsync(string email)

@@ -30,6 +30,13 @@ public class LegacyServerFixture : IAsyncLifetime
 
     public Browser CreateBrowser() => new(Server);
 
+    /// <summary>A fresh browser fills in and submits the login form; returns where it ended up.</summary>
+    public async Task<Page> LogInAsync(string identifier, string password)
+    {
+        using var browser = CreateBrowser();
+        return await browser.LogInAsync(await browser.NavigateAsync("/Account/Login"), identifier, password);
+    }
+
     public virtual async ValueTask InitializeAsync()
     {
         Legacy = await LegacyDatabase.CreateAsync();

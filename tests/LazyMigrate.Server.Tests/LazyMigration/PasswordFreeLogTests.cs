@@ -13,11 +13,11 @@ public class PasswordFreeLogTests(LegacyServerFixture fixture) : IClassFixture<L
         var local = await fixture.Server.Services.CreateUserAsync("Zebra-Local-Secret-44");
         string[] typed = ["Zebra-Imported-Secret-42", "Zebra-Wrong-Guess-45", "Zebra-Unknown-User-46", "Zebra-Local-Secret-44", "Zebra-Register-Secret-47"];
 
-        await LogInAsync(imported.Email, typed[0]);
-        await LogInAsync(imported.Email, typed[0]);
-        await LogInAsync(wrong.Email, typed[1]);
-        await LogInAsync($"nobody-{Guid.NewGuid():N}@legacy.example", typed[2]);
-        await LogInAsync(local.Email, typed[3]);
+        await fixture.LogInAsync(imported.Email, typed[0]);
+        await fixture.LogInAsync(imported.Email, typed[0]);
+        await fixture.LogInAsync(wrong.Email, typed[1]);
+        await fixture.LogInAsync($"nobody-{Guid.NewGuid():N}@legacy.example", typed[2]);
+        await fixture.LogInAsync(local.Email, typed[3]);
         using (var browser = fixture.CreateBrowser())
         {
             await browser.SubmitAsync(await browser.NavigateAsync("/Account/Register"), new Dictionary<string, string>
@@ -34,11 +34,5 @@ public class PasswordFreeLogTests(LegacyServerFixture fixture) : IClassFixture<L
         {
             Assert.DoesNotContain(secret, log, StringComparison.Ordinal);
         }
-    }
-
-    private async Task LogInAsync(string identifier, string password)
-    {
-        using var browser = fixture.CreateBrowser();
-        await browser.LogInAsync(await browser.NavigateAsync("/Account/Login"), identifier, password);
     }
 }

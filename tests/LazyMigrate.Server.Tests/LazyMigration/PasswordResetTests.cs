@@ -43,8 +43,8 @@ public partial class PasswordResetTests(LegacyServerFixture fixture) : IClassFix
             Assert.NotNull(user.MigratedAt);
         }
 
-        Assert.False((await LogInAsync(legacy.Email, "a brand new passphrase")).IsLogin);
-        Assert.True((await LogInAsync(legacy.Email, legacy.Password)).IsLogin);
+        Assert.False((await fixture.LogInAsync(legacy.Email, "a brand new passphrase")).IsLogin);
+        Assert.True((await fixture.LogInAsync(legacy.Email, legacy.Password)).IsLogin);
     }
 
     [Fact]
@@ -70,12 +70,6 @@ public partial class PasswordResetTests(LegacyServerFixture fixture) : IClassFix
     {
         using var browser = fixture.CreateBrowser();
         return await browser.SubmitAsync(await browser.NavigateAsync("/Account/ForgotPassword"), new Dictionary<string, string> { ["Email"] = email });
-    }
-
-    private async Task<Page> LogInAsync(string identifier, string password)
-    {
-        using var browser = fixture.CreateBrowser();
-        return await browser.LogInAsync(await browser.NavigateAsync("/Account/Login"), identifier, password);
     }
 
     /// <summary>Waits (bounded) for the background sender to drop the message for <paramref name="email"/>.</summary>

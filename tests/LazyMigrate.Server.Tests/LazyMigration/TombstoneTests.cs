@@ -12,14 +12,14 @@ public class TombstoneTests(LegacyServerFixture fixture) : IClassFixture<LegacyS
     public async Task DeletedMigratedUser_IsNotImportedAgain_ByEmailOrByUsername()
     {
         var legacy = await fixture.Legacy.AddUserAsync("deleted for good");
-        Assert.False((await LogInAsync(legacy.Email, legacy.Password)).IsLogin);
+        Assert.False((await fixture.LogInAsync(legacy.Email, legacy.Password)).IsLogin);
         var first = await FindAsync(legacy.Id);
 
         Assert.True(await DeleteAsync(first!.Id, allowReimport: false));
 
-        var again = await LogInAsync(legacy.Email, legacy.Password);
+        var again = await fixture.LogInAsync(legacy.Email, legacy.Password);
         Assert.Contains("<li>Incorrect email, username or password.</li>", again.Html, StringComparison.Ordinal);
-        Assert.True((await LogInAsync(first.UserName!, legacy.Password)).IsLogin);
+        Assert.True((await fixture.LogInAsync(first.UserName!, legacy.Password)).IsLogin);
         Assert.Null(await FindAsync(legacy.Id));
     }
 
@@ -27,12 +27,12 @@ public class TombstoneTests(LegacyServerFixture fixture) : IClassFixture<LegacyS
     public async Task DeletedMigratedUser_WithReimportAllowed_ComesBackAtTheNextLogin()
     {
         var legacy = await fixture.Legacy.AddUserAsync("welcome back");
-        Assert.False((await LogInAsync(legacy.Email, legacy.Password)).IsLogin);
+        Assert.False((await fixture.LogInAsync(legacy.Email, legacy.Password)).IsLogin);
         var first = await FindAsync(legacy.Id);
 
         Assert.True(await DeleteAsync(first!.Id, allowReimport: true));
 
-        Assert.False((await LogInAsync(legacy.Email, legacy.Password)).IsLogin);
+        Assert.False((await fixture.LogInAsync(legacy.Email, legacy.Password)).IsLogin);
         var second = await FindAsync(legacy.Id);
         Assert.NotNull(second);
         Assert.NotEqual(first.Id, second.Id);
@@ -42,12 +42,6 @@ public class TombstoneTests(LegacyServerFixture fixture) : IClassFixture<LegacyS
     {
         await using var scope = fixture.Server.Services.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<UserDeletion>().DeleteAsync(id, allowReimport, TestContext.Current.CancellationToken);
-    }
-
-    private async Task<Page> LogInAsync(string identifier, string password)
-    {
-        using var browser = fixture.CreateBrowser();
-        return await browser.LogInAsync(await browser.NavigateAsync("/Account/Login"), identifier, password);
     }
 
     private async Task<User?> FindAsync(string legacyId)

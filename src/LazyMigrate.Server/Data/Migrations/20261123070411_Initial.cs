@@ -1,4 +1,5 @@
 ﻿using System;
+using System.Collections.Generic;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
@@ -64,6 +65,28 @@ namespace LazyMigrate.Server.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "AuditEvents",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    At = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    Type = table.Column<string>(type: "character varying(32)", maxLength: 32, nullable: false),
+                    UserId = table.Column<Guid>(type: "uuid", nullable: true),
+                    Connection = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: true),
+                    ClientId = table.Column<string>(type: "text", nullable: true),
+                    Ip = table.Column<string>(type: "text", nullable: true),
+                    CorrelationId = table.Column<string>(type: "text", nullable: true),
+                    Reason = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    DurationMs = table.Column<int>(type: "integer", nullable: true),
+                    Detail = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AuditEvents", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "DataProtectionKeys",
                 columns: table => new
                 {
@@ -75,6 +98,44 @@ namespace LazyMigrate.Server.Data.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_DataProtectionKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "LegacyConnections",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    Name = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    State = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Order = table.Column<int>(type: "integer", nullable: false),
+                    DatabaseProvider = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    ProtectedDatabaseConnectionString = table.Column<string>(type: "text", nullable: true),
+                    ProtectedSettings = table.Column<string>(type: "text", nullable: true),
+                    SecretSettings = table.Column<List<string>>(type: "text[]", nullable: false),
+                    HttpAllowList = table.Column<List<string>>(type: "text[]", nullable: false),
+                    TimeoutMilliseconds = table.Column<int>(type: "integer", nullable: false),
+                    MaxConcurrentCalls = table.Column<int>(type: "integer", nullable: false),
+                    MaxQueuedCalls = table.Column<int>(type: "integer", nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UpdatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_LegacyConnections", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "LoginThrottleCounters",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    Failures = table.Column<int>(type: "integer", nullable: false),
+                    WindowStart = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    BlockedUntil = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_LoginThrottleCounters", x => x.Key);
                 });
 
             migrationBuilder.CreateTable(
@@ -123,6 +184,24 @@ namespace LazyMigrate.Server.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "PendingResets",
+                columns: table => new
+                {
+                    Id = table.Column<Guid>(type: "uuid", nullable: false),
+                    TokenHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Connection = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    LegacyId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    Email = table.Column<string>(type: "text", nullable: false),
+                    Profile = table.Column<string>(type: "jsonb", nullable: false),
+                    ExpiresAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    UsedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_PendingResets", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "ServerKeys",
                 columns: table => new
                 {
@@ -135,6 +214,22 @@ namespace LazyMigrate.Server.Data.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("PK_ServerKeys", x => x.Id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "Tombstones",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    Connection = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    LegacyId = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    NormalizedEmail = table.Column<string>(type: "text", nullable: true),
+                    DeletedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_Tombstones", x => x.Id);
                 });
 
             migrationBuilder.CreateTable(
@@ -244,6 +339,31 @@ namespace LazyMigrate.Server.Data.Migrations
                 });
 
             migrationBuilder.CreateTable(
+                name: "ScriptVersions",
+                columns: table => new
+                {
+                    Id = table.Column<long>(type: "bigint", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    ConnectionId = table.Column<Guid>(type: "uuid", nullable: false),
+                    Function = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    Version = table.Column<int>(type: "integer", nullable: false),
+                    Content = table.Column<string>(type: "text", nullable: false),
+                    ContentHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
+                    Author = table.Column<string>(type: "character varying(256)", maxLength: 256, nullable: false),
+                    CreatedAt = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_ScriptVersions", x => x.Id);
+                    table.ForeignKey(
+                        name: "FK_ScriptVersions_LegacyConnections_ConnectionId",
+                        column: x => x.ConnectionId,
+                        principalTable: "LegacyConnections",
+                        principalColumn: "Id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "OpenIddictAuthorizations",
                 columns: table => new
                 {
@@ -345,6 +465,27 @@ namespace LazyMigrate.Server.Data.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_AuditEvents_At",
+                table: "AuditEvents",
+                column: "At");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEvents_Type_At",
+                table: "AuditEvents",
+                columns: new[] { "Type", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_AuditEvents_UserId_At",
+                table: "AuditEvents",
+                columns: new[] { "UserId", "At" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_LegacyConnections_Name",
+                table: "LegacyConnections",
+                column: "Name",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_OpenIddictApplications_ClientId",
                 table: "OpenIddictApplications",
                 column: "ClientId",
@@ -378,9 +519,31 @@ namespace LazyMigrate.Server.Data.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
+                name: "IX_PendingResets_ExpiresAt",
+                table: "PendingResets",
+                column: "ExpiresAt");
+
+            migrationBuilder.CreateIndex(
+                name: "IX_ScriptVersions_ConnectionId_Function_Version",
+                table: "ScriptVersions",
+                columns: new[] { "ConnectionId", "Function", "Version" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
                 name: "IX_ServerKeys_Use_CreatedAt",
                 table: "ServerKeys",
                 columns: new[] { "Use", "CreatedAt" });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Tombstones_Connection_LegacyId",
+                table: "Tombstones",
+                columns: new[] { "Connection", "LegacyId" },
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Tombstones_Connection_NormalizedEmail",
+                table: "Tombstones",
+                columns: new[] { "Connection", "NormalizedEmail" });
         }
 
         /// <inheritdoc />
@@ -402,7 +565,13 @@ namespace LazyMigrate.Server.Data.Migrations
                 name: "AspNetUserTokens");
 
             migrationBuilder.DropTable(
+                name: "AuditEvents");
+
+            migrationBuilder.DropTable(
                 name: "DataProtectionKeys");
+
+            migrationBuilder.DropTable(
+                name: "LoginThrottleCounters");
 
             migrationBuilder.DropTable(
                 name: "OpenIddictScopes");
@@ -411,7 +580,16 @@ namespace LazyMigrate.Server.Data.Migrations
                 name: "OpenIddictTokens");
 
             migrationBuilder.DropTable(
+                name: "PendingResets");
+
+            migrationBuilder.DropTable(
+                name: "ScriptVersions");
+
+            migrationBuilder.DropTable(
                 name: "ServerKeys");
+
+            migrationBuilder.DropTable(
+                name: "Tombstones");
 
             migrationBuilder.DropTable(
                 name: "AspNetRoles");
@@ -421,6 +599,9 @@ namespace LazyMigrate.Server.Data.Migrations
 
             migrationBuilder.DropTable(
                 name: "OpenIddictAuthorizations");
+
+            migrationBuilder.DropTable(
+                name: "LegacyConnections");
 
             migrationBuilder.DropTable(
                 name: "OpenIddictApplications");
