@@ -5,6 +5,7 @@ using LazyMigrate.Server.Connections;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Demo;
 using LazyMigrate.Server.Hosting;
+using LazyMigrate.Server.Management;
 using Serilog;
 
 Log.Logger = new LoggerConfiguration().WriteTo.Console(formatProvider: CultureInfo.InvariantCulture).CreateBootstrapLogger();
@@ -17,20 +18,22 @@ try
     builder.Services.AddAccounts();
     builder.Services.AddConnect();
     builder.Services.AddLegacyConnections();
+    builder.Services.AddManagement();
     builder.Services.AddDemo();
     builder.Services.AddRazorPages();
 
     var app = builder.Build();
     app.UseRequestLogging();
     app.UseSecurityHeaders();
-    app.UseExceptionHandler("/error");
-    app.UseStatusCodePagesWithReExecute("/error");
+    app.UseErrorResponses();
     app.UseStaticFiles();
     app.UseRouting();
     app.UseAuthentication();
     app.UseAuthorization();
+    app.UseRateLimiter();
 
     app.MapConnect();
+    app.MapManagementApi();
     app.MapDemo();
     app.MapRazorPages();
     app.MapObservability();

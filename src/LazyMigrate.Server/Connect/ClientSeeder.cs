@@ -60,10 +60,10 @@ public sealed class ClientSeeder(
         }
     }
 
-    private static IEnumerable<string> ScopesOf(ClientDefinition client) =>
+    internal static IEnumerable<string> ScopesOf(ClientDefinition client) =>
         client.Scopes.Count > 0 ? client.Scopes : client.IsInteractive ? DefaultInteractiveScopes : [];
 
-    private static void Describe(ClientDefinition client, OpenIddictApplicationDescriptor descriptor)
+    internal static void Describe(ClientDefinition client, OpenIddictApplicationDescriptor descriptor)
     {
         descriptor.ClientId = client.ClientId;
         descriptor.ClientSecret = client.ClientSecret;

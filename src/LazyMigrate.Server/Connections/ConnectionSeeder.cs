@@ -9,8 +9,9 @@ namespace LazyMigrate.Server.Connections;
 
 /// <summary>
 /// Applies the connections defined in configuration at start-up, idempotently (it runs under the start-up lock, so
-/// nodes starting together do not race): settings are brought up to date, and a script file whose content changed
-/// becomes a new numbered version.
+/// nodes starting together do not race). Configuration wins when it changes: settings are re-applied when the definition
+/// differs from the one last applied, and a script file becomes a new numbered version when it differs from the last
+/// version configuration supplied. Edits made through the API or the console in between are left alone.
 /// </summary>
 public sealed class ConnectionSeeder(
     LazyMigrateDbContext db,
@@ -38,17 +39,23 @@ public sealed class ConnectionSeeder(
                 db.LegacyConnections.Add(entity);
             }
 
-            entity.State = definition.State;
-            entity.Order = order;
-            entity.DatabaseProvider = definition.Database.ParsedProvider;
-            entity.ProtectedDatabaseConnectionString = secrets.Protect(definition.Database.ConnectionString);
-            entity.ProtectedSettings = secrets.Protect(JsonSerializer.Serialize(definition.Settings));
-            entity.SecretSettings = definition.SecretSettings;
-            entity.HttpAllowList = definition.HttpAllowList;
-            entity.TimeoutMilliseconds = (int)definition.Timeout.TotalMilliseconds;
-            entity.MaxConcurrentCalls = definition.MaxConcurrentCalls;
-            entity.MaxQueuedCalls = definition.MaxQueuedCalls;
-            entity.UpdatedAt = now;
+            var applied = JsonSerializer.Serialize(new { definition.State, order, definition.Database, definition.Settings,
+                definition.SecretSettings, definition.HttpAllowList, definition.Timeout, definition.MaxConcurrentCalls, definition.MaxQueuedCalls });
+            if (secrets.Unprotect(entity.ProtectedConfiguredDefinition) != applied)
+            {
+                entity.State = definition.State;
+                entity.Order = order;
+                entity.DatabaseProvider = definition.Database.ParsedProvider;
+                entity.ProtectedDatabaseConnectionString = secrets.Protect(definition.Database.ConnectionString);
+                entity.ProtectedSettings = secrets.Protect(JsonSerializer.Serialize(definition.Settings));
+                entity.SecretSettings = definition.SecretSettings;
+                entity.HttpAllowList = definition.HttpAllowList;
+                entity.TimeoutMilliseconds = (int)definition.Timeout.TotalMilliseconds;
+                entity.MaxConcurrentCalls = definition.MaxConcurrentCalls;
+                entity.MaxQueuedCalls = definition.MaxQueuedCalls;
+                entity.ProtectedConfiguredDefinition = secrets.Protect(applied);
+                entity.UpdatedAt = now;
+            }
 
             changes.AddRange(new[]
                 {
@@ -75,11 +82,14 @@ public sealed class ConnectionSeeder(
 
         var content = File.ReadAllText(path);
         var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
-        var latest = connection.Scripts.Where(s => s.Function == function).MaxBy(s => s.Version);
-        if (latest?.ContentHash == hash)
+        var versions = connection.Scripts.Where(s => s.Function == function).ToList();
+        var fromConfiguration = versions.Where(s => s.Author == ConfigurationAuthor).MaxBy(s => s.Version);
+        if (fromConfiguration?.ContentHash == hash || (fromConfiguration is null && versions.MaxBy(s => s.Version)?.ContentHash == hash))
         {
             return null;
         }
+
+        var latest = versions.MaxBy(s => s.Version);
 
         var version = new ScriptVersion
         {

@@ -60,31 +60,34 @@ public sealed class LegacyConnectionCatalog(IServiceScopeFactory scopes, Connect
             .Select(g => g.OrderByDescending(s => s.Version).First())
             .ToListAsync(cancellationToken);
 
-        return entities.Select(entity =>
+        return entities.Select(entity => Describe(entity, latest.Where(s => s.ConnectionId == entity.Id))).ToList();
+    }
+
+    /// <summary>A stored connection as the sandbox takes it: secrets unprotected, the latest of the given script versions.</summary>
+    public LegacyConnection Describe(LegacyConnectionEntity entity, IEnumerable<ScriptVersion> scripts)
+    {
+        var versions = scripts.ToList();
+        string? Script(ScriptFunction function) => versions.Where(s => s.Function == function).MaxBy(s => s.Version)?.Content;
+        var settings = secrets.Unprotect(entity.ProtectedSettings) is { } json
+            ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []
+            : [];
+        return new LegacyConnection
         {
-            string? Script(ScriptFunction function) =>
-                latest.FirstOrDefault(s => s.ConnectionId == entity.Id && s.Function == function)?.Content;
-            var settings = secrets.Unprotect(entity.ProtectedSettings) is { } json
-                ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []
-                : [];
-            return new LegacyConnection
+            Name = entity.Name,
+            DatabaseProvider = entity.DatabaseProvider,
+            DatabaseConnectionString = secrets.Unprotect(entity.ProtectedDatabaseConnectionString),
+            LoginScript = Script(ScriptFunction.Login),
+            GetUserScript = Script(ScriptFunction.GetUser),
+            CountUsersScript = Script(ScriptFunction.CountUsers),
+            Settings = settings,
+            SecretSettings = entity.SecretSettings.ToHashSet(StringComparer.Ordinal),
+            HttpAllowList = entity.HttpAllowList,
+            Limits = new ScriptLimits
             {
-                Name = entity.Name,
-                DatabaseProvider = entity.DatabaseProvider,
-                DatabaseConnectionString = secrets.Unprotect(entity.ProtectedDatabaseConnectionString),
-                LoginScript = Script(ScriptFunction.Login),
-                GetUserScript = Script(ScriptFunction.GetUser),
-                CountUsersScript = Script(ScriptFunction.CountUsers),
-                Settings = settings,
-                SecretSettings = entity.SecretSettings.ToHashSet(StringComparer.Ordinal),
-                HttpAllowList = entity.HttpAllowList,
-                Limits = new ScriptLimits
-                {
-                    Timeout = TimeSpan.FromMilliseconds(entity.TimeoutMilliseconds),
-                    MaxConcurrentCalls = entity.MaxConcurrentCalls,
-                    MaxQueuedCalls = entity.MaxQueuedCalls,
-                },
-            };
-        }).ToList();
+                Timeout = TimeSpan.FromMilliseconds(entity.TimeoutMilliseconds),
+                MaxConcurrentCalls = entity.MaxConcurrentCalls,
+                MaxQueuedCalls = entity.MaxQueuedCalls,
+            },
+        };
     }
 }

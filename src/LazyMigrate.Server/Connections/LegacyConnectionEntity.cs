@@ -46,7 +46,16 @@ public sealed class LegacyConnectionEntity
 
     public DateTimeOffset UpdatedAt { get; set; }
 
+    /// <summary>
+    /// The configuration definition last applied (protected: it holds the connection string). Start-up re-applies
+    /// configuration only when it differs, so changes made since through the API or the console survive a restart.
+    /// </summary>
+    public string? ProtectedConfiguredDefinition { get; set; }
+
     public List<ScriptVersion> Scripts { get; set; } = [];
+
+    /// <summary>The row version (PostgreSQL xmin), for ETags and optimistic concurrency.</summary>
+    public uint Version { get; set; }
 }
 
 /// <summary>One saved version of one of a connection's scripts. Versions are never edited: a change or a rollback adds one.</summary>

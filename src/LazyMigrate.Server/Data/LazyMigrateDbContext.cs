@@ -32,6 +32,7 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
     {
         base.OnModelCreating(builder);
         builder.UseOpenIddict();
+        builder.HasPostgresExtension("pg_trgm");
 
         builder.Entity<User>(user =>
         {
@@ -48,6 +49,13 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             user.Property(u => u.Picture).HasMaxLength(2048);
             user.Property(u => u.UserMetadata).HasColumnType("jsonb");
             user.Property(u => u.AppMetadata).HasColumnType("jsonb");
+            user.Property(u => u.SearchText)
+                .HasComputedColumnSql("""lower(coalesce("Email", '') || ' ' || coalesce("UserName", '') || ' ' || coalesce("Name", ''))""", stored: true);
+            user.HasIndex(u => u.SearchText).HasMethod("gin").HasOperators("gin_trgm_ops");
+            // Keyset paging of the management API walks (CreatedAt, Id) and filters by migration time and last login.
+            user.HasIndex(u => new { u.CreatedAt, u.Id });
+            user.HasIndex(u => u.MigratedAt);
+            user.HasIndex(u => u.LastLoginAt);
         });
 
         builder.Entity<LegacyConnectionEntity>(connection =>
@@ -57,6 +65,8 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             connection.Property(c => c.Name).HasMaxLength(128);
             connection.Property(c => c.State).HasConversion<string>().HasMaxLength(16);
             connection.Property(c => c.DatabaseProvider).HasConversion<string>().HasMaxLength(16);
+            // PostgreSQL's xmin: changes with every update, so it is both the ETag and the optimistic concurrency token.
+            connection.Property(c => c.Version).IsRowVersion();
             connection.HasMany(c => c.Scripts).WithOne().HasForeignKey(s => s.ConnectionId).OnDelete(DeleteBehavior.Cascade);
         });
 
@@ -88,6 +98,8 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             audit.Property(a => a.Type).HasConversion<string>().HasMaxLength(32);
             audit.Property(a => a.Connection).HasMaxLength(128);
             audit.Property(a => a.Reason).HasMaxLength(64);
+            audit.Property(a => a.Actor).HasMaxLength(300);
+            audit.HasIndex(a => new { a.Connection, a.At });
             audit.HasIndex(a => a.At);
             audit.HasIndex(a => new { a.Type, a.At });
             audit.HasIndex(a => new { a.UserId, a.At });

@@ -36,6 +36,12 @@ public sealed class User : IdentityUser<Guid>
 
     /// <summary>Data only administrators and applications may change (JSON object, stored as jsonb).</summary>
     public string? AppMetadata { get; set; }
+
+    /// <summary>
+    /// Email, username and name in lower case, computed by PostgreSQL and indexed with trigrams, so a management search
+    /// for any prefix or substring of them is one index scan even with millions of users.
+    /// </summary>
+    public string? SearchText { get; private set; }
 }
 
 public sealed class Role : IdentityRole<Guid>

@@ -13,6 +13,12 @@ public enum AuditEventType
     UserRegistered,
     UserDeleted,
     ScriptChanged,
+    UserCreated,
+    UserUpdated,
+    UserBlocked,
+    UserUnblocked,
+    ConnectionChanged,
+    ClientChanged,
 }
 
 /// <summary>One entry of the audit trail. Never holds a password or a secret: reasons are classes, details are ours.</summary>
@@ -29,6 +35,9 @@ public sealed class AuditEvent
     public string? Connection { get; set; }
 
     public string? ClientId { get; set; }
+
+    /// <summary>Who made an administrative change: <c>client:ID</c> (management API) or <c>admin:EMAIL</c> (console).</summary>
+    public string? Actor { get; set; }
 
     public string? Ip { get; set; }
 
@@ -52,7 +61,7 @@ public sealed class AuditTrail(IServiceScopeFactory scopes, IHttpContextAccessor
     private const int MaxDetailLength = 1000;
 
     public async Task RecordAsync(AuditEventType type, Guid? userId = null, string? connection = null, string? reason = null,
-        TimeSpan? duration = null, string? detail = null, CancellationToken cancellationToken = default)
+        TimeSpan? duration = null, string? detail = null, string? actor = null, CancellationToken cancellationToken = default)
     {
         var context = http.HttpContext;
         await using var scope = scopes.CreateAsyncScope();
@@ -66,6 +75,7 @@ public sealed class AuditTrail(IServiceScopeFactory scopes, IHttpContextAccessor
             Ip = context?.Connection.RemoteIpAddress?.ToString(),
             CorrelationId = context?.Response.Headers["X-Correlation-ID"].ToString() is { Length: > 0 } id ? id : context?.TraceIdentifier,
             Reason = reason,
+            Actor = actor,
             DurationMs = duration is { } d ? (int)Math.Min(d.TotalMilliseconds, int.MaxValue) : null,
             Detail = detail is { Length: > MaxDetailLength } ? detail[..MaxDetailLength] : detail,
         });

@@ -21,6 +21,7 @@ namespace LazyMigrate.Server.Data.Migrations
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("LazyMigrate.Server.Connections.LegacyConnectionEntity", b =>
@@ -75,6 +76,12 @@ namespace LazyMigrate.Server.Data.Migrations
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
+
+                    b.Property<uint>("Version")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
 
                     b.HasKey("Id");
 
@@ -262,6 +269,11 @@ namespace LazyMigrate.Server.Data.Migrations
                         .HasMaxLength(2048)
                         .HasColumnType("character varying(2048)");
 
+                    b.Property<string>("SearchText")
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("text")
+                        .HasComputedColumnSql("lower(coalesce(\"Email\", '') || ' ' || coalesce(\"UserName\", '') || ' ' || coalesce(\"Name\", ''))", true);
+
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("text");
 
@@ -281,6 +293,10 @@ namespace LazyMigrate.Server.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("LastLoginAt");
+
+                    b.HasIndex("MigratedAt");
+
                     b.HasIndex("NormalizedEmail")
                         .IsUnique()
                         .HasDatabaseName("EmailIndex");
@@ -288,6 +304,13 @@ namespace LazyMigrate.Server.Data.Migrations
                     b.HasIndex("NormalizedUserName")
                         .IsUnique()
                         .HasDatabaseName("UserNameIndex");
+
+                    b.HasIndex("SearchText");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("SearchText"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("SearchText"), new[] { "gin_trgm_ops" });
+
+                    b.HasIndex("CreatedAt", "Id");
 
                     b.HasIndex("SourceConnection", "LegacyId")
                         .IsUnique();
@@ -302,6 +325,10 @@ namespace LazyMigrate.Server.Data.Migrations
                         .HasColumnType("bigint");
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Actor")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
 
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone");
@@ -340,6 +367,8 @@ namespace LazyMigrate.Server.Data.Migrations
                     b.HasKey("Id");
 
                     b.HasIndex("At");
+
+                    b.HasIndex("Connection", "At");
 
                     b.HasIndex("Type", "At");
 

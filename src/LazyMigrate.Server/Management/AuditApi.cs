@@ -1,0 +1,76 @@
+using LazyMigrate.Server.LazyMigration;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace LazyMigrate.Server.Management;
+
+/// <summary>/api/v1/audit: the audit trail, newest first.</summary>
+public static class AuditApi
+{
+    public static RouteGroupBuilder MapAuditApi(this RouteGroupBuilder api)
+    {
+        api.MapGet("/audit", ListAuditEvents).WithTags("Audit").RequireScope(ManagementScopes.ReadLogs).WithName("ListAuditEvents");
+        return api;
+    }
+
+    /// <summary>Entries in [from, to), filtered by type, user, connection and reason; follow <c>next</c> for older ones.</summary>
+    public static async Task<Results<Ok<AuditListResponse>, ValidationProblem>> ListAuditEvents(
+        HttpContext http, AuditLog log, [AsParameters] AuditListRequest request, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        AuditEventType? type = null;
+        if (request.Type is not null)
+        {
+            if (Enum.TryParse<AuditEventType>(request.Type, ignoreCase: true, out var parsed) && Enum.IsDefined(parsed))
+            {
+                type = parsed;
+            }
+            else
+            {
+                errors["type"] = [$"One of {string.Join(", ", Enum.GetNames<AuditEventType>())}."];
+            }
+        }
+
+        if (request.Limit is < 1 or > AuditQuery.MaxLimit)
+        {
+            errors["limit"] = [$"Between 1 and {AuditQuery.MaxLimit}."];
+        }
+
+        if (request.From > request.To)
+        {
+            errors["from"] = ["'from' must not be after 'to'."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiProblems.Invalid(errors);
+        }
+
+        var page = await log.QueryAsync(new AuditQuery
+        {
+            From = request.From,
+            To = request.To,
+            Type = type,
+            UserId = request.UserId,
+            Connection = request.Connection,
+            Reason = request.Reason,
+            Limit = request.Limit ?? 100,
+            Before = request.Before,
+        }, cancellationToken);
+
+        string? next = null;
+        if (page.NextBefore is { } before)
+        {
+            var query = QueryString.Create(http.Request.Query
+                .Where(q => q.Key != "before")
+                .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
+                .Append(new("before", before.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+            next = $"{http.Request.PathBase}{http.Request.Path}{query}";
+        }
+
+        return TypedResults.Ok(new AuditListResponse(page.Items, next));
+    }
+}
+
+public sealed record AuditListRequest(DateTimeOffset? From, DateTimeOffset? To, string? Type, Guid? UserId, string? Connection, string? Reason, int? Limit, long? Before);
+
+public sealed record AuditListResponse(IReadOnlyList<AuditEvent> Items, string? Next);

@@ -1,0 +1,176 @@
+using LazyMigrate.Server.LazyMigration;
+using LazyMigrate.Server.Users;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using static LazyMigrate.Server.Management.ManagementScopes;
+
+namespace LazyMigrate.Server.Management;
+
+/// <summary>/api/v1/users: list and search, read, create, change, block and delete users.</summary>
+public static class UsersApi
+{
+    private static readonly string[] Fields =
+    [
+        "id", "email", "emailVerified", "userName", "name", "givenName", "familyName", "nickname", "picture", "phoneNumber",
+        "blocked", "createdAt", "lastLoginAt", "migratedAt", "connection", "legacyId", "userMetadata", "appMetadata",
+    ];
+
+    public static RouteGroupBuilder MapUsersApi(this RouteGroupBuilder api)
+    {
+        var users = api.MapGroup("/users").WithTags("Users");
+        users.MapGet("/", ListUsers).RequireScope(ReadUsers).WithName("ListUsers");
+        users.MapGet("/by-email", GetUserByEmail).RequireScope(ReadUsers).WithName("GetUserByEmail");
+        users.MapGet("/{id:guid}", GetUser).RequireScope(ReadUsers).WithName("GetUser");
+        users.MapPost("/", CreateUser).RequireScope(CreateUsers).WithName("CreateUser");
+        users.MapPatch("/{id:guid}", UpdateUser).RequireScope(UpdateUsers).WithName("UpdateUser");
+        users.MapDelete("/{id:guid}", DeleteUser).RequireScope(DeleteUsers).WithName("DeleteUser");
+        return api;
+    }
+
+    /// <summary>A page of users; follow <c>next</c> until it is null to visit every match exactly once.</summary>
+    public static async Task<Results<Ok<UserListResponse>, ValidationProblem>> ListUsers(
+        HttpContext http,
+        UserDirectory directory,
+        [AsParameters] UserListRequest request,
+        CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var sort = request.Sort switch
+        {
+            null or "createdAt" => UserSort.CreatedAt,
+            "-createdAt" => UserSort.CreatedAtDescending,
+            "email" => UserSort.Email,
+            "-email" => UserSort.EmailDescending,
+            _ => (UserSort?)null,
+        };
+        if (sort is null)
+        {
+            errors["sort"] = ["One of createdAt, -createdAt, email, -email."];
+        }
+
+        if (request.Limit is < 1 or > UserQuery.MaxLimit)
+        {
+            errors["limit"] = [$"Between 1 and {UserQuery.MaxLimit}."];
+        }
+
+        if (!UserDirectory.IsValidCursor(request.Cursor))
+        {
+            errors["cursor"] = ["Not a cursor from a previous page."];
+        }
+
+        if (request.Q is { Length: > 256 })
+        {
+            errors["q"] = ["At most 256 characters."];
+        }
+
+        var fields = request.Fields?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        if (fields?.FirstOrDefault(f => !Fields.Contains(f)) is { } unknown)
+        {
+            errors["fields"] = [$"Unknown field '{unknown}'. Fields: {string.Join(", ", Fields)}."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return ApiProblems.Invalid(errors);
+        }
+
+        var page = await directory.SearchAsync(new UserQuery
+        {
+            Q = request.Q,
+            Migrated = request.Migrated,
+            Connection = request.Connection,
+            Blocked = request.Blocked,
+            CreatedFrom = request.CreatedFrom,
+            CreatedTo = request.CreatedTo,
+            MigratedFrom = request.MigratedFrom,
+            MigratedTo = request.MigratedTo,
+            LastLoginFrom = request.LastLoginFrom,
+            LastLoginTo = request.LastLoginTo,
+            Sort = sort!.Value,
+            Limit = request.Limit ?? 50,
+            Cursor = request.Cursor,
+        }, cancellationToken);
+
+        string? next = null;
+        if (page.NextCursor is not null)
+        {
+            var query = QueryString.Create(http.Request.Query
+                .Where(q => q.Key != "cursor")
+                .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
+                .Append(new("cursor", page.NextCursor)));
+            next = $"{http.Request.PathBase}{http.Request.Path}{query}";
+        }
+
+        return TypedResults.Ok(new UserListResponse(
+            fields is null ? [.. page.Items.Cast<object>()] : [.. page.Items.Select(u => (object)Select(u, fields))], page.Total, next));
+    }
+
+    public static async Task<Results<Ok<UserView>, ProblemHttpResult>> GetUser(Guid id, UserDirectory directory, CancellationToken cancellationToken) =>
+        await directory.GetAsync(id, cancellationToken) is { } user ? TypedResults.Ok(user) : ApiProblems.NotFound("The user");
+
+    public static async Task<Results<Ok<UserView>, ProblemHttpResult>> GetUserByEmail([FromQuery] string email, UserDirectory directory, CancellationToken cancellationToken) =>
+        await directory.FindByEmailAsync(email, cancellationToken) is { } user ? TypedResults.Ok(user) : ApiProblems.NotFound("A user with this email");
+
+    /// <summary>Creates a native user, refused when the address exists here or in a legacy system still being migrated.</summary>
+    public static async Task<Results<Created<UserView>, ValidationProblem, ProblemHttpResult>> CreateUser(
+        UserCreate body, HttpContext http, UserAdministration administration, CancellationToken cancellationToken) =>
+        await administration.CreateAsync(body, ApiProblems.Actor(http.User), cancellationToken) switch
+        {
+            UserChange.Done done => TypedResults.Created($"/api/v1/users/{done.User.Id}", done.User),
+            UserChange.Invalid invalid => ApiProblems.Invalid(invalid.Errors),
+            UserChange.EmailTaken taken => EmailTaken(taken),
+            UserChange.LegacyUnavailable => ApiProblems.LegacyUnavailable(),
+            _ => throw new InvalidOperationException("Unexpected result."),
+        };
+
+    /// <summary>Changes a profile, email (checked like registration), metadata or blocking. Absent fields stay as they are.</summary>
+    public static async Task<Results<Ok<UserView>, ValidationProblem, ProblemHttpResult>> UpdateUser(
+        Guid id, UserPatch body, HttpContext http, UserAdministration administration, CancellationToken cancellationToken) =>
+        await administration.UpdateAsync(id, body, ApiProblems.Actor(http.User), cancellationToken) switch
+        {
+            UserChange.Done done => TypedResults.Ok(done.User),
+            UserChange.NotFound => ApiProblems.NotFound("The user"),
+            UserChange.Invalid invalid => ApiProblems.Invalid(invalid.Errors),
+            UserChange.EmailTaken taken => EmailTaken(taken),
+            UserChange.LegacyUnavailable => ApiProblems.LegacyUnavailable(),
+            _ => throw new InvalidOperationException("Unexpected result."),
+        };
+
+    /// <summary>
+    /// Deletes a user. A migrated user leaves a tombstone so the next login does not import them again, unless
+    /// <c>allowReimport=true</c>.
+    /// </summary>
+    public static async Task<Results<NoContent, ProblemHttpResult>> DeleteUser(
+        Guid id, UserDeletion deletion, CancellationToken cancellationToken, bool allowReimport = false) =>
+        await deletion.DeleteAsync(id, allowReimport, cancellationToken) ? TypedResults.NoContent() : ApiProblems.NotFound("The user");
+
+    private static ProblemHttpResult EmailTaken(UserChange.EmailTaken taken) => ApiProblems.Conflict(taken.InLegacySystem
+        ? "This email address belongs to a user of a legacy system who has not migrated yet."
+        : "This email address belongs to another user.");
+
+    private static Dictionary<string, object?> Select(UserView user, string[] fields)
+    {
+        var all = System.Text.Json.JsonSerializer.SerializeToElement(user, System.Text.Json.JsonSerializerOptions.Web);
+        return fields.Distinct().ToDictionary(f => f, f => all.TryGetProperty(f, out var value) ? (object?)value : null);
+    }
+}
+
+/// <summary>Query string of <c>GET /api/v1/users</c>.</summary>
+public sealed record UserListRequest(
+    string? Q,
+    bool? Migrated,
+    string? Connection,
+    bool? Blocked,
+    DateTimeOffset? CreatedFrom,
+    DateTimeOffset? CreatedTo,
+    DateTimeOffset? MigratedFrom,
+    DateTimeOffset? MigratedTo,
+    DateTimeOffset? LastLoginFrom,
+    DateTimeOffset? LastLoginTo,
+    string? Sort,
+    int? Limit,
+    string? Cursor,
+    string? Fields);
+
+/// <summary><paramref name="Next"/> is the URL of the next page, null on the last one.</summary>
+public sealed record UserListResponse(IReadOnlyList<object> Items, int Total, string? Next);
