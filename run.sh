@@ -59,12 +59,20 @@ export LazyMigrate__Clients__0__DisplayName="LazyMigrate demo"
 export LazyMigrate__Clients__0__RedirectUris__0="$issuer/demo/callback"
 export LazyMigrate__Clients__0__PostLogoutRedirectUris__0="$issuer/demo"
 
-# Client 1: a machine client (client credentials only).
+# Client 1: a machine client (client credentials only) allowed every management API scope.
 export LazyMigrate__Clients__1__ClientId=machine
 export LazyMigrate__Clients__1__ClientSecret=${LAZYMIGRATE_MACHINE_SECRET:-machine-secret-change-me}
 export LazyMigrate__Clients__1__DisplayName="Machine client"
 export LazyMigrate__Clients__1__Scopes__0=read:users
-export LazyMigrate__Clients__1__Scopes__1=read:stats
+export LazyMigrate__Clients__1__Scopes__1=create:users
+export LazyMigrate__Clients__1__Scopes__2=update:users
+export LazyMigrate__Clients__1__Scopes__3=delete:users
+export LazyMigrate__Clients__1__Scopes__4=read:connections
+export LazyMigrate__Clients__1__Scopes__5=update:connections
+export LazyMigrate__Clients__1__Scopes__6=read:stats
+export LazyMigrate__Clients__1__Scopes__7=read:clients
+export LazyMigrate__Clients__1__Scopes__8=update:clients
+export LazyMigrate__Clients__1__Scopes__9=read:logs
 
 cat <<INFO
 LazyMigrate is starting on $issuer
@@ -78,6 +86,7 @@ LazyMigrate is starting on $issuer
   Health:            $issuer/health/ready    Metrics: $issuer/metrics
   Machine client:    machine / $LazyMigrate__Clients__1__ClientSecret
                      curl -s -u machine:$LazyMigrate__Clients__1__ClientSecret -d grant_type=client_credentials -d scope=read:users $issuer/connect/token
+  Management API:    $issuer/api/v1   OpenAPI: $issuer/openapi/v1.json   (README: "Management API")
 INFO
 
 exec dotnet run -c Release --project src/LazyMigrate.Server --no-launch-profile

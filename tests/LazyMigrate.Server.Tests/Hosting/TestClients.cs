@@ -50,11 +50,15 @@ public static class TestClients
         RedirectUri: new Uri("https://consent.example/callback"),
         RequireConsent: true);
 
-    /// <summary>A confidential machine client (client credentials only).</summary>
+    /// <summary>A confidential machine client (client credentials only) allowed every management scope.</summary>
     public static readonly TestClient Machine = new("machine", Secret: "machine-secret-for-tests",
-        Scopes: ["read:users", "read:stats"]);
+        Scopes: ["read:users", "create:users", "update:users", "delete:users", "read:connections", "update:connections",
+            "read:stats", "read:clients", "update:clients", "read:logs"]);
 
-    public static readonly IReadOnlyList<TestClient> All = [Web, NeedsConsent, Machine];
+    /// <summary>A machine client that may only read users: every other management route must refuse it.</summary>
+    public static readonly TestClient Reader = new("reader", Secret: "reader-secret-for-tests", Scopes: ["read:users"]);
+
+    public static readonly IReadOnlyList<TestClient> All = [Web, NeedsConsent, Machine, Reader];
 
     /// <summary>Issuer, plain HTTP, admin and clients: the settings of a test server before per-test overrides.</summary>
     public static Dictionary<string, string?> Settings(Uri issuer)
