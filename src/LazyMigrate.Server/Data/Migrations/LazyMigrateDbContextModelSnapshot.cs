@@ -56,6 +56,9 @@ namespace LazyMigrate.Server.Data.Migrations
                     b.Property<int>("Order")
                         .HasColumnType("integer");
 
+                    b.Property<string>("ProtectedConfiguredDefinition")
+                        .HasColumnType("text");
+
                     b.Property<string>("ProtectedDatabaseConnectionString")
                         .HasColumnType("text");
 

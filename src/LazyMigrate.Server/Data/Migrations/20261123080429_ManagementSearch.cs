@@ -13,6 +13,12 @@ namespace LazyMigrate.Server.Data.Migrations
             migrationBuilder.AlterDatabase()
                 .Annotation("Npgsql:PostgresExtension:pg_trgm", ",,");
 
+            migrationBuilder.AddColumn<string>(
+                name: "ProtectedConfiguredDefinition",
+                table: "LegacyConnections",
+                type: "text",
+                nullable: true);
+
             // The connection row version is PostgreSQL's system column xmin: nothing to add.
 
             migrationBuilder.AddColumn<string>(
@@ -84,6 +90,10 @@ namespace LazyMigrate.Server.Data.Migrations
             migrationBuilder.DropColumn(
                 name: "SearchText",
                 table: "AspNetUsers");
+
+            migrationBuilder.DropColumn(
+                name: "ProtectedConfiguredDefinition",
+                table: "LegacyConnections");
 
 
             migrationBuilder.DropColumn(

@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace LazyMigrate.Server.Data.Migrations
 {
     [DbContext(typeof(LazyMigrateDbContext))]
-    [Migration("20261123075428_ManagementSearch")]
+    [Migration("20261123080429_ManagementSearch")]
     partial class ManagementSearch
     {
         /// <inheritdoc />
@@ -58,6 +58,9 @@ namespace LazyMigrate.Server.Data.Migrations
 
                     b.Property<int>("Order")
                         .HasColumnType("integer");
+
+                    b.Property<string>("ProtectedConfiguredDefinition")
+                        .HasColumnType("text");
 
                     b.Property<string>("ProtectedDatabaseConnectionString")
                         .HasColumnType("text");
