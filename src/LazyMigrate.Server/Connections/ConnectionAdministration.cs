@@ -158,9 +158,13 @@ public sealed class ConnectionAdministration(
             return new ConnectionResult.Invalid(errors);
         }
 
-        if (change.State == ConnectionState.Disconnected)
+        if (change.State == ConnectionState.Importing)
         {
-            return new ConnectionResult.Invalid(new Dictionary<string, string[]> { ["state"] = ["A new connection starts Importing."] });
+            // Without a login script every first login of an unknown user would fail at this connection.
+            return new ConnectionResult.Invalid(new Dictionary<string, string[]>
+            {
+                ["state"] = ["A new connection has no login script yet: create it Disconnected, save and try its scripts, then switch it to Importing."],
+            });
         }
 
         var now = time.GetUtcNow();
@@ -168,7 +172,7 @@ public sealed class ConnectionAdministration(
         {
             Id = Guid.CreateVersion7(),
             Name = change.Name!,
-            State = ConnectionState.Importing,
+            State = ConnectionState.Disconnected,
             Order = change.Order ?? await db.LegacyConnections.Select(c => (int?)c.Order).MaxAsync(cancellationToken) + 1 ?? 0,
             CreatedAt = now,
             UpdatedAt = now,
@@ -226,6 +230,12 @@ public sealed class ConnectionAdministration(
             {
                 return new ConnectionResult.ConfirmationRequired(neverMigrated);
             }
+        }
+
+        if (change.State == ConnectionState.Importing && entity.State != ConnectionState.Importing &&
+            !await db.ScriptVersions.AnyAsync(s => s.ConnectionId == entity.Id && s.Function == ScriptFunction.Login, cancellationToken))
+        {
+            return new ConnectionResult.Invalid(new Dictionary<string, string[]> { ["state"] = ["Save a login script before switching to Importing."] });
         }
 
         var before = entity.State;

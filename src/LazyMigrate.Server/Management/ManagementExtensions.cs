@@ -6,6 +6,7 @@ using LazyMigrate.Server.LazyMigration;
 using LazyMigrate.Server.Users;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
 using OpenIddict.Validation.AspNetCore;
 
@@ -83,6 +84,21 @@ public static class ManagementExtensions
         {
             api.UseExceptionHandler();
             api.UseStatusCodePages();
+            api.Use((http, next) =>
+            {
+                // Kestrel enforces the limit while the body streams in; a declared length over it is refused up front.
+                if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
+                {
+                    limit.MaxRequestBodySize = MaxRequestBodyBytes;
+                }
+
+                if (http.Request.ContentLength > MaxRequestBodyBytes)
+                {
+                    throw new BadHttpRequestException($"Request bodies are limited to {MaxRequestBodyBytes / 1024} KB.", StatusCodes.Status413PayloadTooLarge);
+                }
+
+                return next(http);
+            });
         });
         app.UseWhen(http => !IsApi(http), pages =>
         {
@@ -99,7 +115,6 @@ public static class ManagementExtensions
             .RequireAuthorization(new AuthorizationPolicyBuilder(OpenIddictValidationAspNetCoreDefaults.AuthenticationScheme)
                 .RequireAuthenticatedUser()
                 .Build())
-            .WithMetadata(new RequestSizeLimitAttribute(MaxRequestBodyBytes))
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden);
 

@@ -62,10 +62,15 @@ public class LegacyServerFixture : IAsyncLifetime
             {
                 ClientAddresses.Register(services);
                 services.AddSingleton<Serilog.Core.ILogEventSink>(Log);
+                ConfigureServices(services);
             },
         };
 
     protected virtual void ConfigureSettings(Dictionary<string, string?> settings)
+    {
+    }
+
+    protected virtual void ConfigureServices(IServiceCollection services)
     {
     }
 
