@@ -410,12 +410,21 @@ public sealed class ConnectionAdministration(
             return new ConnectionResult.NotFound();
         }
 
-        var current = await db.ScriptVersions.AsNoTracking()
+        var latest = await db.ScriptVersions.AsNoTracking()
             .Where(s => s.ConnectionId == entity.Id && s.Function == function)
-            .MaxAsync(s => (int?)s.Version, cancellationToken) ?? 0;
+            .OrderByDescending(s => s.Version)
+            .FirstOrDefaultAsync(cancellationToken);
+        var current = latest?.Version ?? 0;
         if (current > 0 && ifMatch != "*" && ifMatch != ScriptView.ScriptETag(current))
         {
             return new ConnectionResult.Stale(ScriptView.ScriptETag(current));
+        }
+
+        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
+        if (latest is not null && latest.ContentHash == hash)
+        {
+            // Shipping the same file again (a deployment re-run) is not a change: no new version, no audit entry.
+            return new ConnectionResult.Done<ScriptView>(new ScriptView(name, function, latest.Version, latest.Content, latest.Author, latest.CreatedAt));
         }
 
         var version = new ScriptVersion
@@ -424,7 +433,7 @@ public sealed class ConnectionAdministration(
             Function = function,
             Version = current + 1,
             Content = content,
-            ContentHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(content))),
+            ContentHash = hash,
             Author = actor,
             CreatedAt = time.GetUtcNow(),
         };

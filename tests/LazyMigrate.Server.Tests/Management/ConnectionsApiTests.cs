@@ -56,6 +56,10 @@ public class ConnectionsApiTests(ManagementApiFixture fixture) : IClassFixture<M
         using var noPrecondition = await http.PutJsonAsync(url, new { content = LoginScript + "\n" }, ifMatch: null);
         await noPrecondition.ProblemAsync(HttpStatusCode.PreconditionRequired);
 
+        // The same content again (a deployment re-run) is not a new version.
+        using var same = await http.PutJsonAsync(url, new { content = LoginScript }, etag1);
+        Assert.Equal(1, (await same.JsonAsync()).GetProperty("version").GetInt32());
+
         var second = LoginScript.Replace("looking up", "checking", StringComparison.Ordinal);
         using var saved = await http.PutJsonAsync(url, new { content = second }, etag1);
         Assert.Equal(2, (await saved.JsonAsync()).GetProperty("version").GetInt32());
