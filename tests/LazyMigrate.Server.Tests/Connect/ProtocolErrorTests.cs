@@ -27,7 +27,7 @@ public sealed class ProtocolErrorTests(ServerFixture fixture) : IClassFixture<Se
     {
         using var browser = fixture.CreateBrowser();
 
-        var tokens = await browser.Http.ClientCredentialsAsync(TestClients.Machine.ClientId, TestClients.Machine.Secret, "delete:users");
+        var tokens = await browser.Http.ClientCredentialsAsync(TestClients.Machine.ClientId, TestClients.Machine.Secret, "admin:everything");
 
         Assert.Equal("invalid_scope", tokens.Error);
     }
