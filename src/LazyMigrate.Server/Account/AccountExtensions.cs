@@ -57,6 +57,7 @@ public static class AccountExtensions
         services.AddScoped<LoginThrottle>();
         services.AddScoped<LazyMigration.UserDeletion>();
         services.AddScoped<LazyMigration.AuditTrail>();
+        services.AddHostedService<LazyMigration.AuditPruning>();
         services.AddScoped<LazyMigration.MigrationStats>();
         services.AddOptions<Email.EmailOptions>().BindConfiguration("LazyMigrate:Email");
         services.AddSingleton<Email.EmailSender>();

@@ -62,4 +62,40 @@ public class FailureStatsTests(DeadLegacyServerFixture fixture) : IClassFixture<
         Assert.True(stats.FailuresByReason.GetValueOrDefault("LegacyUnavailable") >= 1);
         Assert.True(stats.PerDay.Single().Failures >= 1);
     }
+
+    [Fact]
+    public async Task AuditEntries_OlderThanTheRetention_ArePrunedByEveryNode()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var marker = Guid.NewGuid().ToString("N");
+        await using (var scope = fixture.Server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
+            db.AuditEvents.AddRange(
+                new AuditEvent { At = DateTimeOffset.UtcNow.AddDays(-401), Type = AuditEventType.LoginFailed, Detail = marker + " old" },
+                new AuditEvent { At = DateTimeOffset.UtcNow.AddDays(-399), Type = AuditEventType.LoginFailed, Detail = marker + " kept" });
+            await db.SaveChangesAsync(ct);
+        }
+
+        // A node prunes when it starts, then daily.
+        await using var node = fixture.CreateNode();
+        _ = node.Server;
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        List<string?> left;
+        do
+        {
+            await using var scope = node.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
+            left = await db.AuditEvents.Where(a => a.Detail!.StartsWith(marker)).Select(a => a.Detail).ToListAsync(ct);
+            if (left.Count == 1)
+            {
+                break;
+            }
+
+            await Task.Delay(100, ct);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.Equal([marker + " kept"], left);
+    }
 }
