@@ -1,6 +1,8 @@
 # The LazyMigrate server. Build: docker build -t lazymigrate .   Run: see docker-compose.yml.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
+# Node.js bundles the console's script editor (CodeMirror, pinned by package-lock.json) during the build.
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/ src/
 RUN dotnet publish src/LazyMigrate.Server -c Release -o /app --nologo

@@ -74,6 +74,13 @@ export LazyMigrate__Clients__1__Scopes__7=read:clients
 export LazyMigrate__Clients__1__Scopes__8=update:clients
 export LazyMigrate__Clients__1__Scopes__9=read:logs
 
+# Node.js and npm bundle the console's script editor (CodeMirror, pinned by package-lock.json) during the build;
+# without them the editor is a plain textarea.
+if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "run.sh: installing nodejs and npm with apt-get" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+
 cat <<INFO
 LazyMigrate is starting on $issuer
   Demo application:  $issuer/demo   (sign in as $LazyMigrate__Admin__Email / $LazyMigrate__Admin__Password)

@@ -36,6 +36,13 @@ if [ -z "${LAZYMIGRATE_CHROMIUM:-}" ]; then
   export LAZYMIGRATE_CHROMIUM
 fi
 
+# Node.js and npm bundle the console's script editor (CodeMirror, pinned by package-lock.json) during the build;
+# without them the editor is a plain textarea.
+if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  echo "test.sh: installing nodejs and npm with apt-get" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build LazyMigrate.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
 
