@@ -91,10 +91,30 @@ public sealed record UserView(
 /// </summary>
 public sealed class UserDirectory(LazyMigrateDbContext db)
 {
+    /// <summary>
+    /// Up to this many matches of <see cref="UserQuery.Q"/>, a page is cut from all of them (trigram index, then a
+    /// top-N sort) instead of leaving PostgreSQL free to walk the (CreatedAt, Id) index and filter row by row. Both
+    /// bounds stay small: at most this many rows sorted here, and above it a walk reads about limit × users / matches
+    /// rows before its page is full.
+    /// </summary>
+    public const int SmallMatchSet = 5_000;
+
     public async Task<UserPage> SearchAsync(UserQuery query, CancellationToken cancellationToken)
     {
         var users = Filter(db.Users.AsNoTracking(), query);
         var total = await users.CountAsync(cancellationToken);
+
+        // The planner estimates LIKE '%…%' matches from statistics, often several times too many: it then prefers to
+        // walk the (CreatedAt, Id) index in page order and test each row, which for a few hundred matches among 100,000
+        // users reads thousands of rows, and the whole index when fewer than a page match. The exact count is known
+        // by now, so when it is small the matches are taken through the trigram index behind OFFSET 0 (a subquery the
+        // planner may not merge into the ordered outer query) and sorted. Same rows, same order.
+        if (total <= SmallMatchSet && SearchPattern(query) is { } pattern)
+        {
+            users = Filter(
+                db.Users.FromSql($"""SELECT * FROM "AspNetUsers" WHERE "SearchText" LIKE {pattern} ESCAPE '\' OFFSET 0""").AsNoTracking(),
+                query with { Q = null });
+        }
 
         var cursor = Cursor.Decode(query.Cursor);
         if (cursor is not null)
@@ -129,10 +149,9 @@ public sealed class UserDirectory(LazyMigrateDbContext db)
 
     private static IQueryable<User> Filter(IQueryable<User> users, UserQuery query)
     {
-        if (!string.IsNullOrWhiteSpace(query.Q))
+        if (SearchPattern(query) is { } pattern)
         {
             // SearchText is lower(email || username || name); the trigram index serves LIKE '%…%' for any prefix or substring.
-            var pattern = "%" + EscapeLike(query.Q.Trim().Normalize(NormalizationForm.FormC).ToLowerInvariant()) + "%";
             users = users.Where(u => EF.Functions.Like(u.SearchText!, pattern, @"\"));
         }
 
@@ -160,6 +179,11 @@ public sealed class UserDirectory(LazyMigrateDbContext db)
         if (query.LastLoginTo is { } lastLoginTo) users = users.Where(u => u.LastLoginAt < lastLoginTo);
         return users;
     }
+
+    /// <summary>The LIKE pattern of <see cref="UserQuery.Q"/> (escaped, lower case, % on both sides), or null without one.</summary>
+    private static string? SearchPattern(UserQuery query) => string.IsNullOrWhiteSpace(query.Q)
+        ? null
+        : "%" + EscapeLike(query.Q.Trim().Normalize(NormalizationForm.FormC).ToLowerInvariant()) + "%";
 
     private static IQueryable<User> Order(IQueryable<User> users, UserSort sort) => sort switch
     {

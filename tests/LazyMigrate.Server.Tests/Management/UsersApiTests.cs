@@ -77,6 +77,19 @@ public class UsersApiTests(ManagementApiFixture fixture) : IClassFixture<Managem
         Assert.Equal([$"scott.{marker}@search.example", $"zelda.{marker}@search.example"], await Search("tzGER"));
         Assert.Equal([$"ernest.{marker}@search.example"], await Search("mingw"));
         Assert.Equal(3, (await Search(marker)).Count);
+        // A search pages like a list: one match per page, every match once, in order.
+        var paged = new List<string>();
+        string? url = $"/api/v1/users?q={marker}&limit=1&sort=-email";
+        while (url is not null)
+        {
+            var page = await http.GetFromJsonAsync<JsonElement>(url, Ct);
+            Assert.Equal(3, page.GetProperty("total").GetInt32());
+            paged.AddRange(page.GetProperty("items").EnumerateArray().Select(u => u.GetProperty("email").GetString()!));
+            url = page.GetProperty("next").GetString();
+        }
+
+        Assert.Equal((await Search(marker)).OrderDescending(StringComparer.Ordinal), paged);
+
         // LIKE wildcards are literal: '%' matches nothing here.
         Assert.Empty(await Search("%" + marker));
     }
