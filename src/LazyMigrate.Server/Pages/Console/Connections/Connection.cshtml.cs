@@ -166,7 +166,7 @@ public sealed class ConnectionForm
             DatabaseConnectionString = ClearDatabaseConnectionString ? "" : string.IsNullOrEmpty(DatabaseConnectionString) ? null : DatabaseConnectionString,
             Settings = Pairs(Settings, nameof(Settings), errors),
             Secrets = secrets.Count > 0 ? secrets : null,
-            HttpAllowList = Lines(HttpAllowList).ToList(),
+            HttpAllowList = [.. Lines(HttpAllowList)],
             TimeoutMilliseconds = TimeoutMilliseconds,
             MaxConcurrentCalls = MaxConcurrentCalls,
             MaxQueuedCalls = MaxQueuedCalls,
@@ -174,7 +174,7 @@ public sealed class ConnectionForm
         };
     }
 
-    private static IEnumerable<string> Lines(string? text) =>
+    private static string[] Lines(string? text) =>
         (text ?? "").Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
 
     private static Dictionary<string, string> Pairs(string? text, string field, Microsoft.AspNetCore.Mvc.ModelBinding.ModelStateDictionary errors)
