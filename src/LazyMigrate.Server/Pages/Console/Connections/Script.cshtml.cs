@@ -77,6 +77,8 @@ public abstract partial class ScriptEditorPage(ConnectionAdministration connecti
             return false;
         }
 
+        // Browsers post a textarea's line breaks as CRLF; scripts keep the LF of the files they usually come from.
+        Draft = Draft?.Replace("\r\n", "\n", StringComparison.Ordinal);
         ConnectionName = name;
         Function = parsed;
         FunctionName = ConnectionAdministration.Camel(parsed);
