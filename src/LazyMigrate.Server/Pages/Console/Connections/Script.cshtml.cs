@@ -62,6 +62,8 @@ public abstract partial class ScriptEditorPage(ConnectionAdministration connecti
 
     private static readonly System.Text.Json.JsonSerializerOptions ProfileJson = new(System.Text.Json.JsonSerializerDefaults.Web)
     {
+        // Shown as HTML-encoded text, never in a script: "+44" reads better than "\u002B44".
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         WriteIndented = true,
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };

@@ -80,15 +80,16 @@ public static class ScriptDiff
                 x++;
                 y++;
             }
-            else if (y < m && (x == n || common[x, y + 1] >= common[x + 1, y]))
+            else if (x < n && (y == m || common[x + 1, y] >= common[x, y + 1]))
             {
-                lines.Add(new DiffLine(DiffKind.Added, b[fromB + y], null, fromB + y + 1));
-                y++;
+                // Removed lines before added ones, as a unified diff shows them.
+                lines.Add(new DiffLine(DiffKind.Removed, a[fromA + x], fromA + x + 1, null));
+                x++;
             }
             else
             {
-                lines.Add(new DiffLine(DiffKind.Removed, a[fromA + x], fromA + x + 1, null));
-                x++;
+                lines.Add(new DiffLine(DiffKind.Added, b[fromB + y], null, fromB + y + 1));
+                y++;
             }
         }
     }
