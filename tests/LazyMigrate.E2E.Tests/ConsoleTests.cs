@@ -64,6 +64,14 @@ public sealed class ConsoleTests(ConsoleServer live) : IClassFixture<ConsoleServ
         var legacyUser = await live.Legacy.AddUserAsync("a legacy secret 1843");
         var original = (await GetScriptAsync()).Content;
         var page = await live.AdminPageAsync();
+        var refusedByCsp = new List<string>();
+        page.Console += (_, message) =>
+        {
+            if (message.Text.Contains("Content Security Policy", StringComparison.Ordinal))
+            {
+                refusedByCsp.Add(message.Text);
+            }
+        };
         await page.GotoAsync(live.Url("console/connections/legacy/scripts/login"));
 
         // CodeMirror (bundled by the build) replaces the textarea: highlighting and line numbers.
@@ -123,6 +131,9 @@ public sealed class ConsoleTests(ConsoleServer live) : IClassFixture<ConsoleServ
         Assert.Equal(before.Version + 2, rolledBack.Version);
         Assert.Equal(before.Content, rolledBack.Content);
         Assert.Equal(before.Content, await page.Locator("textarea#Draft").InputValueAsync());
+
+        // The editor and every page on the way ran within the CSP (no inline script or style).
+        Assert.Empty(refusedByCsp);
     }
 
     [Fact]
