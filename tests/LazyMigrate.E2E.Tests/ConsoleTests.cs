@@ -251,6 +251,38 @@ public sealed class ConsoleTests(ConsoleServer live) : IClassFixture<ConsoleServ
     }
 
     [Fact]
+    public async Task Clients_ConfidentialClient_SecretIsShownOnce_AndRotationReplacesIt()
+    {
+        var clientId = $"console-machine-{Guid.NewGuid():N}"[..28];
+        var page = await live.AdminPageAsync();
+        using var http = new HttpClient { BaseAddress = live.Issuer };
+
+        await page.GotoAsync(live.Url("console/clients/new"));
+        await page.GetByLabel("Client id").FillAsync(clientId);
+        await page.GetByLabel("Type").SelectOptionAsync("confidential");
+        foreach (var scope in new[] { "openid", "profile", "email", "offline_access" })
+        {
+            await page.GetByLabel(scope, new() { Exact = true }).UncheckAsync();
+        }
+
+        await page.GetByLabel("read:users", new() { Exact = true }).CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create client" }).ClickAsync();
+        var first = await page.GetByTestId("client-secret").InnerTextAsync();
+        Assert.Equal(HttpStatusCode.OK, (await http.ClientCredentialsAsync(clientId, first, "read:users")).Status);
+
+        // Shown once: the client's page never shows it again.
+        await page.GotoAsync(live.Url("console/clients/" + clientId));
+        Assert.DoesNotContain(first, await page.ContentAsync(), StringComparison.Ordinal);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Rotate secret" }).ClickAsync();
+        var second = await page.GetByTestId("client-secret").InnerTextAsync();
+        await LiveServer.SaveScreenshotAsync(page, "console-client-rotated");
+
+        Assert.NotEqual(first, second);
+        Assert.Equal("invalid_client", (await http.ClientCredentialsAsync(clientId, first, "read:users")).Error);
+        Assert.Equal(HttpStatusCode.OK, (await http.ClientCredentialsAsync(clientId, second, "read:users")).Status);
+    }
+
+    [Fact]
     public async Task Clients_DefinedInConfiguration_AreReadOnly_AndTheAuditLogListsConsoleChanges()
     {
         var page = await live.AdminPageAsync();
