@@ -36,8 +36,8 @@ if [ -z "${LAZYMIGRATE_CHROMIUM:-}" ]; then
   export LAZYMIGRATE_CHROMIUM
 fi
 
-# Node.js and npm bundle the console's script editor (CodeMirror, pinned by package-lock.json) during the build;
-# without them the editor is a plain textarea.
+# The build bundles the console's script editor with npm; the browser tests use it. (Without Node.js the build still
+# succeeds, with a plain textarea instead of the editor.)
 if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
   echo "test.sh: installing nodejs and npm with apt-get" >&2
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null

@@ -6,6 +6,7 @@ using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Demo;
 using LazyMigrate.Server.Hosting;
 using LazyMigrate.Server.Management;
+using LazyMigrate.Server.Pages.Console;
 using Serilog;
 
 Log.Logger = new LoggerConfiguration().WriteTo.Console(formatProvider: CultureInfo.InvariantCulture).CreateBootstrapLogger();
@@ -21,6 +22,7 @@ try
     builder.Services.AddManagement();
     builder.Services.AddDemo();
     builder.Services.AddRazorPages();
+    builder.Services.AddConsole();
 
     var app = builder.Build();
     app.UseRequestLogging();

@@ -10,7 +10,7 @@ namespace LazyMigrate.E2E.Tests;
 /// The real server listening on a loopback port with its own database, plus a headless system Chromium driven by
 /// Playwright: what a person at a browser would get. One per test class.
 /// </summary>
-public sealed class LiveServer : IAsyncLifetime
+public class LiveServer : IAsyncLifetime
 {
     private TestDatabase? _database;
     private IPlaywright? _playwright;
@@ -34,6 +34,7 @@ public sealed class LiveServer : IAsyncLifetime
             settings[key] = value;
         }
 
+        await ConfigureAsync(settings);
         Server = new LazyMigrateServer(_database.ConnectionString, settings);
         Server.ListenOnLoopback(port);
         Server.StartServer();
@@ -48,6 +49,9 @@ public sealed class LiveServer : IAsyncLifetime
         });
     }
 
+    /// <summary>Adds settings (legacy connections...) before the server starts.</summary>
+    protected virtual Task ConfigureAsync(Dictionary<string, string?> settings) => Task.CompletedTask;
+
     /// <summary>Saves a full-page screenshot as a test artifact under TestResults/screenshots at the repository root.</summary>
     public static async Task SaveScreenshotAsync(IPage page, string name)
     {
@@ -56,7 +60,7 @@ public sealed class LiveServer : IAsyncLifetime
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, name + ".png"), FullPage = true });
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (Browser is not null)
         {
@@ -73,6 +77,8 @@ public sealed class LiveServer : IAsyncLifetime
         {
             await _database.DisposeAsync();
         }
+
+        GC.SuppressFinalize(this);
     }
 
     private static int FreeLoopbackPort()
@@ -82,7 +88,7 @@ public sealed class LiveServer : IAsyncLifetime
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    private static string RepositoryRoot()
+    protected static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

@@ -1,0 +1,10 @@
+using LazyMigrate.Server.Connect;
+
+namespace LazyMigrate.Server.Pages.Console.Clients;
+
+public sealed class IndexModel(ClientAdministration clients) : ConsolePage
+{
+    public IReadOnlyList<ClientView> Clients { get; private set; } = [];
+
+    public async Task OnGetAsync(CancellationToken cancellationToken) => Clients = await clients.ListAsync(cancellationToken);
+}

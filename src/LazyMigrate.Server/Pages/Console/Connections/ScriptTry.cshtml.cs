@@ -1,0 +1,42 @@
+using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.Management;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+
+namespace LazyMigrate.Server.Pages.Console.Connections;
+
+/// <summary>
+/// "Try" runs the editor's text against the legacy system as a dry run (nothing imported). A page of its own so the
+/// management API's rate limit applies to it and not to browsing the editor: it is a password oracle otherwise.
+/// </summary>
+[EnableRateLimiting(ConnectionsApi.TryRateLimit)]
+public sealed class ScriptTryModel(ConnectionAdministration connections) : ScriptEditorPage(connections)
+{
+    public IActionResult OnGet(string name, string function) =>
+        Redirect($"/console/connections/{Uri.EscapeDataString(name)}/scripts/{Uri.EscapeDataString(function)}");
+
+    public async Task<IActionResult> OnPostAsync(string name, string function, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(name, function, cancellationToken))
+        {
+            return NotFound();
+        }
+
+        var result = await Connections.TryAsync(name, Function, Draft, TryEmail, TryPassword, cancellationToken);
+
+        // The password typed for the trial is never rendered back.
+        TryPassword = null;
+        ModelState.Remove(nameof(TryPassword));
+        switch (result)
+        {
+            case ConnectionResult.Done<ScriptTrial> trial:
+                Trial = trial.Value;
+                return Page();
+            case ConnectionResult.Invalid invalid:
+                AddProblems(invalid.Errors);
+                return Page();
+            default:
+                return NotFound();
+        }
+    }
+}
