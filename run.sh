@@ -83,7 +83,8 @@ fi
 
 cat <<INFO
 LazyMigrate is starting on $issuer
-  Demo application:  $issuer/demo   (sign in as $LazyMigrate__Admin__Email / $LazyMigrate__Admin__Password)
+  Admin console:     $issuer/console   (sign in as $LazyMigrate__Admin__Email / $LazyMigrate__Admin__Password)
+  Demo application:  $issuer/demo   (sign in with any account, e.g. a legacy user below)
   Legacy users (not migrated yet; sign in on /demo and watch them move over):
                      ada.lovelace@legacy.example / analytical-engine-1843   (bcrypt)
                      grace.hopper@legacy.example / compiler-a0-1952         (salted SHA-256)

@@ -230,6 +230,11 @@ public sealed class ClientAdministration(
         {
             errors["clientId"] = ["1 to 100 letters, digits, '-', '_' or '.'."];
         }
+        else if (creating && change.ClientId is "new")
+        {
+            // The console's create page lives at /console/clients/new.
+            errors["clientId"] = ["'new' is reserved."];
+        }
 
         if (creating && change.Type is not (ClientTypes.Public or ClientTypes.Confidential))
         {

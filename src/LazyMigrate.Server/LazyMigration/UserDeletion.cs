@@ -7,7 +7,7 @@ namespace LazyMigrate.Server.LazyMigration;
 public sealed class UserDeletion(LazyMigrateDbContext db, AuditTrail audit, TimeProvider time, ILogger<UserDeletion> logger)
 {
     /// <returns>False when there is no such user.</returns>
-    public async Task<bool> DeleteAsync(Guid userId, bool allowReimport, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(Guid userId, bool allowReimport, string? actor, CancellationToken cancellationToken)
     {
         var strategy = db.Database.CreateExecutionStrategy();
         return await strategy.ExecuteAsync(async ct =>
@@ -37,7 +37,7 @@ public sealed class UserDeletion(LazyMigrateDbContext db, AuditTrail audit, Time
             db.Users.Remove(user);
             await db.SaveChangesAsync(ct);
             await audit.RecordAsync(AuditEventType.UserDeleted, userId, user.SourceConnection,
-                reason: user.SourceConnection is null ? null : allowReimport ? "ReimportAllowed" : "Tombstoned", cancellationToken: ct);
+                reason: user.SourceConnection is null ? null : allowReimport ? "ReimportAllowed" : "Tombstoned", actor: actor, cancellationToken: ct);
             await transaction.CommitAsync(ct);
             logger.LogInformation("User {UserId} deleted{Tombstone}", userId,
                 user.SourceConnection is not null && !allowReimport ? " (tombstone kept: no re-import)" : "");

@@ -141,8 +141,8 @@ public static class UsersApi
     /// <c>allowReimport=true</c>.
     /// </summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteUser(
-        Guid id, UserDeletion deletion, CancellationToken cancellationToken, bool allowReimport = false) =>
-        await deletion.DeleteAsync(id, allowReimport, cancellationToken) ? TypedResults.NoContent() : ApiProblems.NotFound("The user");
+        Guid id, HttpContext http, UserDeletion deletion, CancellationToken cancellationToken, bool allowReimport = false) =>
+        await deletion.DeleteAsync(id, allowReimport, ApiProblems.Actor(http.User), cancellationToken) ? TypedResults.NoContent() : ApiProblems.NotFound("The user");
 
     private static ProblemHttpResult EmailTaken(UserChange.EmailTaken taken) => ApiProblems.Conflict(taken.InLegacySystem
         ? "This email address belongs to a user of a legacy system who has not migrated yet."

@@ -41,7 +41,7 @@ public class TombstoneTests(LegacyServerFixture fixture) : IClassFixture<LegacyS
     private async Task<bool> DeleteAsync(Guid id, bool allowReimport)
     {
         await using var scope = fixture.Server.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<UserDeletion>().DeleteAsync(id, allowReimport, TestContext.Current.CancellationToken);
+        return await scope.ServiceProvider.GetRequiredService<UserDeletion>().DeleteAsync(id, allowReimport, "admin:tests", TestContext.Current.CancellationToken);
     }
 
     private async Task<User?> FindAsync(string legacyId)

@@ -48,7 +48,7 @@ public sealed class DetailModel(UserDirectory directory, UserAdministration admi
         }
 
         var email = (await directory.GetAsync(id, cancellationToken))?.Email;
-        if (!await deletion.DeleteAsync(id, allowReimport, cancellationToken))
+        if (!await deletion.DeleteAsync(id, allowReimport, Actor, cancellationToken))
         {
             return NotFound();
         }
