@@ -54,6 +54,12 @@ public static class ManagementExtensions
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.OnRejected = async (context, cancellationToken) =>
             {
+                // Console pages get the site's error page (written by status-code pages); API callers a problem detail.
+                if (!IsApi(context.HttpContext))
+                {
+                    return;
+                }
+
                 var problems = context.HttpContext.RequestServices.GetRequiredService<IProblemDetailsService>();
                 await problems.WriteAsync(new ProblemDetailsContext
                 {
