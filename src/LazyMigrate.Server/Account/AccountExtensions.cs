@@ -59,6 +59,7 @@ public static class AccountExtensions
         services.AddScoped<LazyMigration.AuditTrail>();
         services.AddHostedService<LazyMigration.AuditPruning>();
         services.AddScoped<LazyMigration.MigrationStats>();
+        services.AddMemoryCache();
         services.AddOptions<Email.EmailOptions>().BindConfiguration("LazyMigrate:Email");
         services.AddSingleton<Email.EmailSender>();
         services.AddSingleton<LazyMigration.PasswordResetRequests>();

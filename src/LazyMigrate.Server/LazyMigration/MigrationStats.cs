@@ -2,6 +2,7 @@ using LazyMigrate.Scripting;
 using LazyMigrate.Server.Connections;
 using LazyMigrate.Server.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Caching.Memory;
 
 namespace LazyMigrate.Server.LazyMigration;
 
@@ -21,8 +22,14 @@ public sealed record MigrationSnapshot(
 /// How far the migration has come, from the users table (migrated users), the audit trail (failures) and each
 /// connection's countUsers script (how many the legacy system holds).
 /// </summary>
-public sealed class MigrationStats(LazyMigrateDbContext db, LegacyConnectionCatalog connections, ILegacyUserScripts scripts, TimeProvider time)
+public sealed class MigrationStats(LazyMigrateDbContext db, LegacyConnectionCatalog connections, ILegacyUserScripts scripts, IMemoryCache cache, TimeProvider time)
 {
+    /// <summary>
+    /// How long a legacy count is reused. countUsers may scan a table of millions in the legacy system; the dashboard and
+    /// the stats API must not run it on every load, and the remaining figure moves slowly anyway.
+    /// </summary>
+    private static readonly TimeSpan CountFor = TimeSpan.FromMinutes(1);
+
     /// <summary>The recent rate a projected finish date is drawn from.</summary>
     private const int RateDays = 7;
 
@@ -57,12 +64,7 @@ public sealed class MigrationStats(LazyMigrateDbContext db, LegacyConnectionCata
         foreach (var connection in await connections.ImportingAsync(cancellationToken))
         {
             var migrated = perConnection.GetValueOrDefault(connection.Name);
-            long? total = null;
-            if (!string.IsNullOrWhiteSpace(connection.CountUsersScript) &&
-                (await scripts.CountUsersAsync(connection, context, cancellationToken)).Outcome is ScriptOutcome.Counted counted)
-            {
-                total = counted.Users;
-            }
+            var total = await LegacyTotalAsync(connection, context, cancellationToken);
 
             // Deleted users are accounted for: they will not come over.
             var remaining = total is { } t ? Math.Max(0, t - migrated - tombstones.GetValueOrDefault(connection.Name)) : (long?)null;
@@ -83,5 +85,29 @@ public sealed class MigrationStats(LazyMigrateDbContext db, LegacyConnectionCata
             failures.GroupBy(f => f.Reason ?? "Unknown").ToDictionary(g => g.Key, g => g.Count()),
             remainingTotal,
             finish);
+    }
+
+    private async Task<long?> LegacyTotalAsync(LegacyConnection connection, ScriptContext context, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(connection.CountUsersScript))
+        {
+            return null;
+        }
+
+        // Keyed by the script too, so a new countUsers version counts afresh.
+        var key = (nameof(LegacyTotalAsync), connection.Name, connection.CountUsersScript);
+        if (cache.TryGetValue(key, out long cached))
+        {
+            return cached;
+        }
+
+        if ((await scripts.CountUsersAsync(connection, context, cancellationToken)).Outcome is not ScriptOutcome.Counted counted)
+        {
+            // A failed count is not remembered: the next load asks again.
+            return null;
+        }
+
+        cache.Set(key, counted.Users, CountFor);
+        return counted.Users;
     }
 }
