@@ -47,7 +47,10 @@ public sealed class EmailSender(Microsoft.Extensions.Options.IOptions<EmailOptio
         {
             Directory.CreateDirectory(settings.PickupDirectory);
             var path = Path.Combine(settings.PickupDirectory, $"{DateTime.UtcNow:yyyyMMddHHmmssfff}-{Guid.NewGuid():N}.eml");
-            await message.WriteToAsync(path, cancellationToken);
+            // Written aside and renamed: whoever watches the folder never opens a half-written message.
+            var partial = path + ".partial";
+            await message.WriteToAsync(partial, cancellationToken);
+            File.Move(partial, path);
             logger.LogInformation("Email \"{Subject}\" written to {Path}", subject, path);
             return;
         }
