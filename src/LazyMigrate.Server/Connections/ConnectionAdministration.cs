@@ -88,7 +88,8 @@ public abstract record ConnectionResult
 
     public sealed record NotFound : ConnectionResult;
 
-    public sealed record Invalid(IDictionary<string, string[]> Errors) : ConnectionResult;
+    /// <summary>Field problems; for a script that does not parse, also its syntax errors with their places.</summary>
+    public sealed record Invalid(IDictionary<string, string[]> Errors, IReadOnlyList<ScriptSyntaxError>? SyntaxErrors = null) : ConnectionResult;
 
     /// <summary>The caller's If-Match no longer matches: someone else changed it first.</summary>
     public sealed record Stale(string CurrentETag) : ConnectionResult;
@@ -114,7 +115,6 @@ public sealed class ConnectionAdministration(
     ILogger<ConnectionAdministration> logger)
 {
     public const int MaxScriptLength = 256 * 1024;
-    private static readonly string[] Providers = ["postgres", "postgresql", "mysql", "mariadb", "sqlserver", "mssql", "sqlite", "none"];
 
     public async Task<IReadOnlyList<ConnectionView>> ListAsync(CancellationToken cancellationToken)
     {
@@ -309,7 +309,7 @@ public sealed class ConnectionAdministration(
             return new ConnectionResult.Invalid(new Dictionary<string, string[]>
             {
                 ["content"] = validation.Errors.Select(e => $"Line {e.Line}, column {e.Column}: {e.Message}").ToArray(),
-            });
+            }, validation.Errors);
         }
 
         return await AddVersionAsync(name, function, content, ifMatch, actor, detail: null, cancellationToken);
@@ -465,9 +465,7 @@ public sealed class ConnectionAdministration(
 
     private ConnectionView View(LegacyConnectionEntity entity, Dictionary<(Guid, ScriptFunction), int> versions)
     {
-        var settings = secrets.Unprotect(entity.ProtectedSettings) is { } json
-            ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []
-            : [];
+        var settings = secrets.UnprotectSettings(entity.ProtectedSettings);
         return new ConnectionView(
             entity.Name,
             entity.State,
@@ -521,9 +519,7 @@ public sealed class ConnectionAdministration(
             return;
         }
 
-        var current = secrets.Unprotect(entity.ProtectedSettings) is { } json
-            ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []
-            : [];
+        var current = secrets.UnprotectSettings(entity.ProtectedSettings);
         var secretKeys = entity.SecretSettings.ToHashSet(StringComparer.Ordinal);
         var merged = change.Settings ?? current.Where(s => !secretKeys.Contains(s.Key)).ToDictionary();
         foreach (var key in secretKeys)
@@ -561,7 +557,7 @@ public sealed class ConnectionAdministration(
             errors["name"] = ["1 to 128 letters, digits, '-', '_' or '.'."];
         }
 
-        if (change.DatabaseProvider is { } provider && !Providers.Contains(provider.ToLowerInvariant()))
+        if (change.DatabaseProvider is { } provider && !DatabaseDefinition.IsKnownProvider(provider))
         {
             errors["databaseProvider"] = ["One of postgres, mysql, sqlserver, sqlite or none."];
         }

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 
 namespace LazyMigrate.Server.Connections;
@@ -10,4 +11,8 @@ public sealed class ConnectionSecrets(IDataProtectionProvider provider)
     public string? Protect(string? value) => value is null ? null : _protector.Protect(value);
 
     public string? Unprotect(string? value) => value is null ? null : _protector.Unprotect(value);
+
+    /// <summary>A connection's settings (plain and secret alike), unprotected; empty when none are stored.</summary>
+    public Dictionary<string, string> UnprotectSettings(string? protectedSettings) =>
+        Unprotect(protectedSettings) is { } json ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? [] : [];
 }

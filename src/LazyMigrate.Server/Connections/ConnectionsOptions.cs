@@ -43,6 +43,11 @@ public sealed class DatabaseDefinition
 
     public string? ConnectionString { get; set; }
 
+    /// <summary>Every accepted spelling of <see cref="Provider"/>.</summary>
+    public static readonly IReadOnlyList<string> ProviderNames = ["postgres", "postgresql", "mysql", "mariadb", "sqlserver", "mssql", "sqlite", "none"];
+
+    public static bool IsKnownProvider(string provider) => ProviderNames.Contains(provider.ToLowerInvariant());
+
     public LegacyDatabaseProvider ParsedProvider => Provider.ToLowerInvariant() switch
     {
         "postgres" or "postgresql" => LegacyDatabaseProvider.Postgres,
@@ -65,8 +70,6 @@ public sealed class ScriptFiles
 
 public sealed class ConnectionsOptionsValidator : IValidateOptions<ConnectionsOptions>
 {
-    private static readonly string[] Providers = ["postgres", "postgresql", "mysql", "mariadb", "sqlserver", "mssql", "sqlite", "none"];
-
     public ValidateOptionsResult Validate(string? name, ConnectionsOptions options)
     {
         var failures = new List<string>();
@@ -86,7 +89,7 @@ public sealed class ConnectionsOptionsValidator : IValidateOptions<ConnectionsOp
                 failures.Add($"{key}:Name: connection '{connection.Name}' is defined twice.");
             }
 
-            if (!Providers.Contains(connection.Database.Provider.ToLowerInvariant()))
+            if (!DatabaseDefinition.IsKnownProvider(connection.Database.Provider))
             {
                 failures.Add($"{key}:Database:Provider must be one of postgres, mysql, sqlserver, sqlite or none.");
             }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using LazyMigrate.Scripting;
 using LazyMigrate.Server.Data;
 using Microsoft.EntityFrameworkCore;
@@ -68,9 +67,7 @@ public sealed class LegacyConnectionCatalog(IServiceScopeFactory scopes, Connect
     {
         var versions = scripts.ToList();
         string? Script(ScriptFunction function) => versions.Where(s => s.Function == function).MaxBy(s => s.Version)?.Content;
-        var settings = secrets.Unprotect(entity.ProtectedSettings) is { } json
-            ? JsonSerializer.Deserialize<Dictionary<string, string>>(json) ?? []
-            : [];
+        var settings = secrets.UnprotectSettings(entity.ProtectedSettings);
         return new LegacyConnection
         {
             Name = entity.Name,

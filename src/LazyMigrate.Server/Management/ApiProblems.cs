@@ -5,7 +5,7 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 
 namespace LazyMigrate.Server.Management;
 
-/// <summary>The few RFC 7807 answers every management resource gives, worded once.</summary>
+/// <summary>The few RFC 7807 answers every management resource gives, worded once, and the other small shared pieces.</summary>
 internal static class ApiProblems
 {
     public static ProblemHttpResult NotFound(string what) =>
@@ -34,6 +34,13 @@ internal static class ApiProblems
         TypedResults.ValidationProblem(errors, title: "The request is not valid.");
 
     public static ValidationProblem Invalid(string field, string message) => Invalid(new Dictionary<string, string[]> { [field] = [message] });
+
+    /// <summary>This request's URL with <paramref name="key"/> set to <paramref name="value"/>: the link to the next page.</summary>
+    public static string NextLink(HttpRequest request, string key, string value) =>
+        $"{request.PathBase}{request.Path}" + QueryString.Create(request.Query
+            .Where(q => q.Key != key)
+            .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
+            .Append(new(key, value)));
 
     /// <summary>Who is calling, for the audit trail: the machine client the token was issued to.</summary>
     public static string Actor(ClaimsPrincipal user) =>

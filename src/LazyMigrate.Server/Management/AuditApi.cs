@@ -57,16 +57,9 @@ public static class AuditApi
             Before = request.Before,
         }, cancellationToken);
 
-        string? next = null;
-        if (page.NextBefore is { } before)
-        {
-            var query = QueryString.Create(http.Request.Query
-                .Where(q => q.Key != "before")
-                .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
-                .Append(new("before", before.ToString(System.Globalization.CultureInfo.InvariantCulture))));
-            next = $"{http.Request.PathBase}{http.Request.Path}{query}";
-        }
-
+        var next = page.NextBefore is { } before
+            ? ApiProblems.NextLink(http.Request, "before", before.ToString(System.Globalization.CultureInfo.InvariantCulture))
+            : null;
         return TypedResults.Ok(new AuditListResponse(page.Items, next));
     }
 }

@@ -91,16 +91,7 @@ public static class UsersApi
             Cursor = request.Cursor,
         }, cancellationToken);
 
-        string? next = null;
-        if (page.NextCursor is not null)
-        {
-            var query = QueryString.Create(http.Request.Query
-                .Where(q => q.Key != "cursor")
-                .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
-                .Append(new("cursor", page.NextCursor)));
-            next = $"{http.Request.PathBase}{http.Request.Path}{query}";
-        }
-
+        var next = page.NextCursor is { } cursor ? ApiProblems.NextLink(http.Request, "cursor", cursor) : null;
         return TypedResults.Ok(new UserListResponse(
             fields is null ? [.. page.Items.Cast<object>()] : [.. page.Items.Select(u => (object)Select(u, fields))], page.Total, next));
     }

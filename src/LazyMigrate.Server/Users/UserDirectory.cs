@@ -89,7 +89,7 @@ public sealed record UserView(
 /// Reads the user store for the management API and the console. Pages are keyset-paged on a unique order
 /// (the sort key, then the id), so walking the pages visits every user exactly once even while users are added.
 /// </summary>
-public sealed class UserDirectory(LazyMigrateDbContext db)
+public sealed class UserDirectory(LazyMigrateDbContext db, Microsoft.AspNetCore.Identity.ILookupNormalizer normalizer)
 {
     /// <summary>
     /// Up to this many matches of <see cref="UserQuery.Q"/>, a page is cut from all of them (trigram index, then a
@@ -133,7 +133,7 @@ public sealed class UserDirectory(LazyMigrateDbContext db)
 
     public async Task<UserView?> FindByEmailAsync(string email, CancellationToken cancellationToken)
     {
-        var normalized = new Account.UnicodeLookupNormalizer().NormalizeEmail(email);
+        var normalized = normalizer.NormalizeEmail(email);
         return await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken) is { } user
             ? UserView.From(user)
             : null;

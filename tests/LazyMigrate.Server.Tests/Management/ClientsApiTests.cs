@@ -66,6 +66,8 @@ public class ClientsApiTests(ManagementApiFixture fixture) : IClassFixture<Manag
         // The old redirect URI is refused: matching is exact.
         var old = await browser.AuthorizeAsync(new AuthorizationRequest(client) { RedirectUri = new Uri("https://spa.example/first") }, user);
         Assert.Null(old.ExternalRedirect);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, old.Status);
+        Assert.Contains("redirect_uri", old.Html, StringComparison.Ordinal);
     }
 
     [Fact]

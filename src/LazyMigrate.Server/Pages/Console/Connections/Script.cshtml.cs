@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using LazyMigrate.Scripting;
 using LazyMigrate.Server.Connections;
 using Microsoft.AspNetCore.Mvc;
@@ -13,7 +11,7 @@ public sealed record ScriptProblem(int? Line, int? Column, string Message);
 /// What the script editor shows: the text being edited, the saved versions, and whatever the last action produced
 /// (syntax errors, a stale save, a trial, a diff). Shared by the editor page and its rate-limited "Try" page.
 /// </summary>
-public abstract partial class ScriptEditorPage(ConnectionAdministration connections) : ConsolePage
+public abstract class ScriptEditorPage(ConnectionAdministration connections) : ConsolePage
 {
     protected ConnectionAdministration Connections { get; } = connections;
 
@@ -89,24 +87,21 @@ public abstract partial class ScriptEditorPage(ConnectionAdministration connecti
         return true;
     }
 
-    /// <summary>"Line 3, column 7: Unexpected token" (the service's format) as a problem the editor can place.</summary>
-    protected void AddProblems(IDictionary<string, string[]> errors)
+    /// <summary>What the service refused: syntax errors at their place, anything else as a message.</summary>
+    protected void AddProblems(ConnectionResult.Invalid invalid)
     {
-        foreach (var message in errors.SelectMany(e => e.Value))
+        if (invalid.SyntaxErrors is { } syntax)
         {
-            var match = LineAndColumn().Match(message);
-            Problems.Add(match.Success
-                ? new ScriptProblem(int.Parse(match.Groups["line"].Value, CultureInfo.InvariantCulture), int.Parse(match.Groups["column"].Value, CultureInfo.InvariantCulture), message)
-                : new ScriptProblem(null, null, message));
+            Problems.AddRange(syntax.Select(e => new ScriptProblem(e.Line, e.Column, $"Line {e.Line}, column {e.Column}: {e.Message}")));
+            return;
         }
+
+        Problems.AddRange(invalid.Errors.SelectMany(e => e.Value).Select(message => new ScriptProblem(null, null, message)));
     }
 
     /// <summary>The text of a line of the draft, to show beside an error at that line.</summary>
     public string? DraftLine(int line) =>
-        (Draft ?? "").Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n') is var lines && line >= 1 && line <= lines.Length ? lines[line - 1] : null;
-
-    [GeneratedRegex(@"^Line (?<line>\d+), column (?<column>\d+):")]
-    private static partial Regex LineAndColumn();
+        (Draft ?? "").Split('\n') is var lines && line >= 1 && line <= lines.Length ? lines[line - 1] : null;
 }
 
 public sealed class ScriptModel(ConnectionAdministration connections) : ScriptEditorPage(connections)
@@ -149,7 +144,7 @@ public sealed class ScriptModel(ConnectionAdministration connections) : ScriptEd
                 Notify($"{FunctionName} saved as version {saved.Value.Version}.");
                 return Redirect(EditorPath);
             case ConnectionResult.Invalid invalid:
-                AddProblems(invalid.Errors);
+                AddProblems(invalid);
                 return Page();
             case ConnectionResult.Stale when Current is not null:
                 // Keep the admin's text, show what the other save changed, and let a second, deliberate save win.

@@ -33,7 +33,7 @@ public sealed class ScriptTryModel(ConnectionAdministration connections) : Scrip
                 Trial = trial.Value;
                 return Page();
             case ConnectionResult.Invalid invalid:
-                AddProblems(invalid.Errors);
+                AddProblems(invalid);
                 return Page();
             default:
                 return NotFound();
