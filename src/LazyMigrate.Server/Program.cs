@@ -5,6 +5,7 @@ using LazyMigrate.Server.Connections;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Demo;
 using LazyMigrate.Server.Hosting;
+using LazyMigrate.Server.Identities;
 using LazyMigrate.Server.Management;
 using LazyMigrate.Server.Pages.Console;
 using Serilog;
@@ -19,6 +20,7 @@ try
     builder.Services.AddAccounts();
     builder.Services.AddConnect();
     builder.Services.AddLegacyConnections();
+    builder.Services.AddLegacyDirectory();
     builder.Services.AddManagement();
     builder.Services.AddDemo();
     builder.Services.AddRazorPages();

@@ -62,6 +62,7 @@ public static class AccountExtensions
         services.AddMemoryCache();
         services.AddOptions<Email.EmailOptions>().BindConfiguration("LazyMigrate:Email");
         services.AddSingleton<Email.EmailSender>();
+        services.AddOptions<LazyMigration.PasswordResetOptions>().BindConfiguration(LazyMigration.PasswordResetOptions.Section);
         services.AddSingleton<LazyMigration.PasswordResetRequests>();
         services.AddHostedService<LazyMigration.PasswordResetWorker>();
         services.AddScoped<LazyMigration.PasswordResets>();

@@ -145,7 +145,8 @@ public sealed class ConnectionAdministration(
             return null;
         }
 
-        var migrated = await db.Users.CountAsync(u => u.SourceConnection == name && u.MigratedAt != null, cancellationToken);
+        // Imported and linked identities alike: both are users here already.
+        var migrated = await db.UserIdentities.CountAsync(i => i.Connection == name, cancellationToken);
         var deleted = await db.Tombstones.CountAsync(t => t.Connection == name, cancellationToken);
         return Math.Max(0, counted.Users - migrated - deleted);
     }

@@ -40,7 +40,7 @@ public sealed class ConnectionSeeder(
             }
 
             var applied = JsonSerializer.Serialize(new { definition.State, order, definition.Database, definition.Settings,
-                definition.SecretSettings, definition.HttpAllowList, definition.Timeout, definition.MaxConcurrentCalls, definition.MaxQueuedCalls });
+                definition.SecretSettings, definition.HttpAllowList, definition.Timeout, definition.MaxConcurrentCalls, definition.MaxQueuedCalls, definition.TrustEmails });
             if (secrets.Unprotect(entity.ProtectedConfiguredDefinition) != applied)
             {
                 entity.State = definition.State;
@@ -53,6 +53,7 @@ public sealed class ConnectionSeeder(
                 entity.TimeoutMilliseconds = (int)definition.Timeout.TotalMilliseconds;
                 entity.MaxConcurrentCalls = definition.MaxConcurrentCalls;
                 entity.MaxQueuedCalls = definition.MaxQueuedCalls;
+                entity.TrustEmails = definition.TrustEmails;
                 entity.ProtectedConfiguredDefinition = secrets.Protect(applied);
                 entity.UpdatedAt = now;
             }

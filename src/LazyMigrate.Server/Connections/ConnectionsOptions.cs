@@ -34,6 +34,9 @@ public sealed class ConnectionDefinition
 
     /// <summary>Calls allowed to wait for a slot; beyond it, logins fail fast with "try again later".</summary>
     public int MaxQueuedCalls { get; set; } = 1024;
+
+    /// <summary>Treat this system's addresses as verified (<c>__TrustEmails</c>); false unless its sign-up proved them.</summary>
+    public bool TrustEmails { get; set; }
 }
 
 public sealed class DatabaseDefinition

@@ -12,9 +12,9 @@ public sealed class LegacyConnectionCatalog(IServiceScopeFactory scopes, Connect
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(5);
     private readonly SemaphoreSlim _refresh = new(1, 1);
-    private (DateTimeOffset Until, IReadOnlyList<LegacyConnection> Connections)? _cache;
+    private (DateTimeOffset Until, IReadOnlyList<ImportingConnection> Connections)? _cache;
 
-    public async Task<IReadOnlyList<LegacyConnection>> ImportingAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ImportingConnection>> ImportingAsync(CancellationToken cancellationToken)
     {
         if (_cache is { } cached && cached.Until > time.GetUtcNow())
         {
@@ -44,7 +44,7 @@ public sealed class LegacyConnectionCatalog(IServiceScopeFactory scopes, Connect
     /// <summary>Forgets the cached connections (after an edit on this node).</summary>
     public void Invalidate() => _cache = null;
 
-    private async Task<IReadOnlyList<LegacyConnection>> LoadAsync(CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ImportingConnection>> LoadAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
@@ -59,7 +59,9 @@ public sealed class LegacyConnectionCatalog(IServiceScopeFactory scopes, Connect
             .Select(g => g.OrderByDescending(s => s.Version).First())
             .ToListAsync(cancellationToken);
 
-        return entities.Select(entity => Describe(entity, latest.Where(s => s.ConnectionId == entity.Id))).ToList();
+        return entities
+            .Select(entity => new ImportingConnection(Describe(entity, latest.Where(s => s.ConnectionId == entity.Id)), entity.TrustEmails))
+            .ToList();
     }
 
     /// <summary>A stored connection as the sandbox takes it: secrets unprotected, the latest of the given script versions.</summary>
@@ -87,4 +89,12 @@ public sealed class LegacyConnectionCatalog(IServiceScopeFactory scopes, Connect
             },
         };
     }
+}
+
+/// <summary>An Importing connection as the legacy directory asks it: the sandbox's definition and the directory's own rules.</summary>
+public sealed record ImportingConnection(LegacyConnection Definition, bool TrustEmails)
+{
+    public string Name => Definition.Name;
+
+    public bool HasGetUser => !string.IsNullOrWhiteSpace(Definition.GetUserScript);
 }

@@ -42,6 +42,12 @@ public sealed class LegacyConnectionEntity
 
     public int MaxQueuedCalls { get; set; } = 1024;
 
+    /// <summary>
+    /// Whether this legacy system's addresses are proven even when its profiles do not say <c>emailVerified</c>. Only then
+    /// may it sign in a person whose address an earlier connection also knows (see the README's account-takeover guard).
+    /// </summary>
+    public bool TrustEmails { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

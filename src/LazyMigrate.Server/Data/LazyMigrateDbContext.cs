@@ -28,6 +28,10 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
 
     public DbSet<LazyMigration.PendingReset> PendingResets => Set<LazyMigration.PendingReset>();
 
+    public DbSet<Identities.UserIdentity> UserIdentities => Set<Identities.UserIdentity>();
+
+    public DbSet<Identities.PendingIdentityLink> PendingIdentityLinks => Set<Identities.PendingIdentityLink>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -39,9 +43,7 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             // Identity's default email index is not unique; two accounts sharing an address would let an import or a
             // registration race create a duplicate. The database is the final judge of concurrent first logins.
             user.HasIndex(u => u.NormalizedEmail).HasDatabaseName("EmailIndex").IsUnique();
-            user.HasIndex(u => new { u.SourceConnection, u.LegacyId }).IsUnique();
-            user.Property(u => u.SourceConnection).HasMaxLength(128);
-            user.Property(u => u.LegacyId).HasMaxLength(256);
+            user.HasMany(u => u.Identities).WithOne().HasForeignKey(i => i.UserId).OnDelete(DeleteBehavior.Cascade);
             user.Property(u => u.Name).HasMaxLength(256);
             user.Property(u => u.GivenName).HasMaxLength(256);
             user.Property(u => u.FamilyName).HasMaxLength(256);
@@ -56,6 +58,27 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             user.HasIndex(u => new { u.CreatedAt, u.Id });
             user.HasIndex(u => u.MigratedAt);
             user.HasIndex(u => u.LastLoginAt);
+        });
+
+        builder.Entity<Identities.UserIdentity>(identity =>
+        {
+            identity.ToTable("UserIdentities");
+            identity.Property(i => i.Connection).HasMaxLength(128);
+            identity.Property(i => i.LegacyId).HasMaxLength(256);
+            identity.Property(i => i.Email).HasMaxLength(256);
+            identity.Property(i => i.Origin).HasConversion<string>().HasMaxLength(16);
+            identity.Property(i => i.Profile).HasColumnType("jsonb");
+            // One legacy account is one user's, whoever imports or links it first: the database decides races.
+            identity.HasIndex(i => new { i.Connection, i.LegacyId }).IsUnique();
+            identity.HasIndex(i => i.UserId);
+        });
+
+        builder.Entity<Identities.PendingIdentityLink>(link =>
+        {
+            link.ToTable("PendingIdentityLinks");
+            link.HasKey(l => l.UserId);
+            link.HasOne<User>().WithMany().HasForeignKey(l => l.UserId).OnDelete(DeleteBehavior.Cascade);
+            link.HasIndex(l => l.DueAt);
         });
 
         builder.Entity<LegacyConnectionEntity>(connection =>
@@ -90,7 +113,8 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             tombstone.Property(t => t.Connection).HasMaxLength(128);
             tombstone.Property(t => t.LegacyId).HasMaxLength(256);
             tombstone.HasIndex(t => new { t.Connection, t.LegacyId }).IsUnique();
-            tombstone.HasIndex(t => new { t.Connection, t.NormalizedEmail });
+            // A deleted person's address stays deleted at every connection, not only the one they came from.
+            tombstone.HasIndex(t => t.NormalizedEmail);
         });
 
         builder.Entity<LazyMigration.AuditEvent>(audit =>

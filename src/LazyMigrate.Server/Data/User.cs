@@ -3,8 +3,9 @@ using Microsoft.AspNetCore.Identity;
 namespace LazyMigrate.Server.Data;
 
 /// <summary>
-/// A person who can sign in. Native users are created here; migrated users carry the legacy connection they came from
-/// and their id there, so the legacy system is never asked about them again.
+/// A person who can sign in. Native users are created here; migrated users carry their legacy identities (the
+/// connection and id they came from, and any other legacy pool that knows them), so no legacy system is asked
+/// about them again.
 /// </summary>
 public sealed class User : IdentityUser<Guid>
 {
@@ -14,12 +15,6 @@ public sealed class User : IdentityUser<Guid>
 
     /// <summary>When the user was imported from a legacy connection; null for native users.</summary>
     public DateTimeOffset? MigratedAt { get; set; }
-
-    /// <summary>Name of the legacy connection the user came from; unique together with <see cref="LegacyId"/>.</summary>
-    public string? SourceConnection { get; set; }
-
-    /// <summary>The user's stable id in the legacy system.</summary>
-    public string? LegacyId { get; set; }
 
     public string? Name { get; set; }
 
@@ -42,6 +37,9 @@ public sealed class User : IdentityUser<Guid>
     /// for any prefix or substring of them is one index scan even with millions of users.
     /// </summary>
     public string? SearchText { get; private set; }
+
+    /// <summary>The user's accounts in legacy systems: the one imported from first, then any linked since.</summary>
+    public List<Identities.UserIdentity> Identities { get; set; } = [];
 }
 
 public sealed class Role : IdentityRole<Guid>

@@ -1,6 +1,6 @@
 using LazyMigrate.Scripting;
-using LazyMigrate.Server.Connections;
 using LazyMigrate.Server.Data;
+using LazyMigrate.Server.Identities;
 using Microsoft.AspNetCore.Identity;
 
 namespace LazyMigrate.Server.LazyMigration;
@@ -10,6 +10,8 @@ public enum Existence
 {
     Free,
     Local,
+
+    /// <summary>A legacy system knows the address, or a user with it was deleted here without re-import allowed.</summary>
     Legacy,
 
     /// <summary>A legacy system could not answer: callers must refuse, or a legacy user's address could be squatted.</summary>
@@ -17,10 +19,10 @@ public enum Existence
 }
 
 /// <summary>
-/// The check every path that creates a user or changes an email runs: our store first, then the getUser script of
-/// each Importing connection in order. Nobody can take an address a legacy user still owns.
+/// The check every path that creates a user or changes an email runs: our store first, then the legacy directory.
+/// Nobody can take an address a legacy user still owns.
 /// </summary>
-public sealed class AccountExistence(UserManager<User> users, LegacyConnectionCatalog connections, ILegacyUserScripts scripts, ILogger<AccountExistence> logger)
+public sealed class AccountExistence(UserManager<User> users, LegacyDirectory directory)
 {
     public async Task<Existence> CheckAsync(string email, ScriptContext context, CancellationToken cancellationToken)
     {
@@ -29,32 +31,11 @@ public sealed class AccountExistence(UserManager<User> users, LegacyConnectionCa
             return Existence.Local;
         }
 
-        foreach (var connection in await connections.ImportingAsync(cancellationToken))
+        return await directory.CheckAddressAsync(email, context, cancellationToken) switch
         {
-            if (string.IsNullOrWhiteSpace(connection.GetUserScript))
-            {
-                // Without getUser nothing can be checked: treat the connection as unable to answer rather than as "free".
-                logger.LogWarning("Connection {Connection} has no getUser script; refusing to create {Kind}", connection.Name, "an account");
-                return Existence.Unknown;
-            }
-
-            var result = await scripts.GetUserAsync(connection, email, context, cancellationToken);
-            switch (result.Outcome)
-            {
-                case ScriptOutcome.Found:
-                    return Existence.Legacy;
-                case ScriptOutcome.UnknownUser:
-                    continue;
-                case ScriptOutcome.Failed failed:
-                    logger.LogWarning("getUser script of connection {Connection} failed: {Reason}: {Message} ({Duration} ms)",
-                        connection.Name, failed.Reason, failed.Message, (int)result.Duration.TotalMilliseconds);
-                    return Existence.Unknown;
-                default:
-                    logger.LogWarning("getUser script of connection {Connection} answered {Outcome}", connection.Name, result.Outcome.GetType().Name);
-                    return Existence.Unknown;
-            }
-        }
-
-        return Existence.Free;
+            LegacyAddress.Free => Existence.Free,
+            LegacyAddress.Taken => Existence.Legacy,
+            _ => Existence.Unknown,
+        };
     }
 }

@@ -19,6 +19,8 @@ public enum AuditEventType
     UserUnblocked,
     ConnectionChanged,
     ClientChanged,
+    IdentityLinked,
+    IdentityUnlinked,
 }
 
 /// <summary>One entry of the audit trail. Never holds a password or a secret: reasons are classes, details are ours.</summary>
@@ -63,10 +65,18 @@ public sealed class AuditTrail(IServiceScopeFactory scopes, IHttpContextAccessor
     public async Task RecordAsync(AuditEventType type, Guid? userId = null, string? connection = null, string? reason = null,
         TimeSpan? duration = null, string? detail = null, string? actor = null, CancellationToken cancellationToken = default)
     {
-        var context = http.HttpContext;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-        db.AuditEvents.Add(new AuditEvent
+        db.AuditEvents.Add(Create(type, userId, connection, reason, duration, detail, actor));
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>An event for the caller to save in its own transaction, so the change and its record commit together.</summary>
+    public AuditEvent Create(AuditEventType type, Guid? userId = null, string? connection = null, string? reason = null,
+        TimeSpan? duration = null, string? detail = null, string? actor = null)
+    {
+        var context = http.HttpContext;
+        return new AuditEvent
         {
             At = time.GetUtcNow(),
             Type = type,
@@ -78,7 +88,6 @@ public sealed class AuditTrail(IServiceScopeFactory scopes, IHttpContextAccessor
             Actor = actor,
             DurationMs = duration is { } d ? (int)Math.Min(d.TotalMilliseconds, int.MaxValue) : null,
             Detail = detail is { Length: > MaxDetailLength } ? detail[..MaxDetailLength] : detail,
-        });
-        await db.SaveChangesAsync(cancellationToken);
+        };
     }
 }

@@ -1,12 +1,12 @@
-using LazyMigrate.Scripting;
-using LazyMigrate.Server.Connections;
 using LazyMigrate.Server.Data;
+using LazyMigrate.Server.Identities;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Memory;
 
 namespace LazyMigrate.Server.LazyMigration;
 
-public sealed record ConnectionProgress(string Connection, int Migrated, long? LegacyTotal, long? Remaining);
+/// <param name="Migrated">Users imported from this connection.</param>
+/// <param name="Linked">This connection's accounts linked to users imported from another one (accounted for too).</param>
+public sealed record ConnectionProgress(string Connection, int Migrated, long? LegacyTotal, long? Remaining, int Linked = 0);
 
 public sealed record DayCount(DateOnly Day, int Migrated, int Failures);
 
@@ -19,17 +19,11 @@ public sealed record MigrationSnapshot(
     DateOnly? ProjectedFinish);
 
 /// <summary>
-/// How far the migration has come, from the users table (migrated users), the audit trail (failures) and each
-/// connection's countUsers script (how many the legacy system holds).
+/// How far the migration has come, from the users' legacy identities (imported and linked), the audit trail
+/// (failures) and the legacy directory's counts (how many users each legacy system holds).
 /// </summary>
-public sealed class MigrationStats(LazyMigrateDbContext db, LegacyConnectionCatalog connections, ILegacyUserScripts scripts, IMemoryCache cache, TimeProvider time)
+public sealed class MigrationStats(LazyMigrateDbContext db, LegacyDirectory directory, TimeProvider time)
 {
-    /// <summary>
-    /// How long a legacy count is reused. countUsers may scan a table of millions in the legacy system; the dashboard and
-    /// the stats API must not run it on every load, and the remaining figure moves slowly anyway.
-    /// </summary>
-    private static readonly TimeSpan CountFor = TimeSpan.FromMinutes(1);
-
     /// <summary>The recent rate a projected finish date is drawn from.</summary>
     private const int RateDays = 7;
 
@@ -38,10 +32,12 @@ public sealed class MigrationStats(LazyMigrateDbContext db, LegacyConnectionCata
         var start = new DateTimeOffset(from.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var end = new DateTimeOffset(to.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
 
-        var perConnection = await db.Users.Where(u => u.MigratedAt != null)
-            .GroupBy(u => u.SourceConnection!)
-            .Select(g => new { Connection = g.Key, Count = g.Count() })
-            .ToDictionaryAsync(x => x.Connection, x => x.Count, cancellationToken);
+        var identities = await db.UserIdentities
+            .GroupBy(i => new { i.Connection, i.Origin })
+            .Select(g => new { g.Key.Connection, g.Key.Origin, Count = g.Count() })
+            .ToListAsync(cancellationToken);
+        var imported = identities.Where(i => i.Origin == IdentityOrigin.Imported).ToDictionary(i => i.Connection, i => i.Count);
+        var linked = identities.Where(i => i.Origin == IdentityOrigin.Linked).ToDictionary(i => i.Connection, i => i.Count);
         var tombstones = await db.Tombstones.GroupBy(t => t.Connection)
             .Select(g => new { Connection = g.Key, Count = g.Count() })
             .ToDictionaryAsync(x => x.Connection, x => x.Count, cancellationToken);
@@ -60,15 +56,14 @@ public sealed class MigrationStats(LazyMigrateDbContext db, LegacyConnectionCata
         }
 
         var progress = new List<ConnectionProgress>();
-        var context = new ScriptContext();
-        foreach (var connection in await connections.ImportingAsync(cancellationToken))
+        foreach (var (connection, total) in await directory.CountUsersAsync(cancellationToken))
         {
-            var migrated = perConnection.GetValueOrDefault(connection.Name);
-            var total = await LegacyTotalAsync(connection, context, cancellationToken);
+            var migrated = imported.GetValueOrDefault(connection);
+            var alsoHere = linked.GetValueOrDefault(connection);
 
-            // Deleted users are accounted for: they will not come over.
-            var remaining = total is { } t ? Math.Max(0, t - migrated - tombstones.GetValueOrDefault(connection.Name)) : (long?)null;
-            progress.Add(new ConnectionProgress(connection.Name, migrated, total, remaining));
+            // Linked and deleted users are accounted for: neither will come over on their own.
+            var remaining = total is { } t ? Math.Max(0, t - migrated - alsoHere - tombstones.GetValueOrDefault(connection)) : (long?)null;
+            progress.Add(new ConnectionProgress(connection, migrated, total, remaining, alsoHere));
         }
 
         var remainingTotal = progress.Count > 0 && progress.All(p => p.Remaining is not null) ? progress.Sum(p => p.Remaining!.Value) : (long?)null;
@@ -79,35 +74,11 @@ public sealed class MigrationStats(LazyMigrateDbContext db, LegacyConnectionCata
             : null;
 
         return new MigrationSnapshot(
-            perConnection.Values.Sum(),
+            imported.Values.Sum(),
             progress,
             perDay,
             failures.GroupBy(f => f.Reason ?? "Unknown").ToDictionary(g => g.Key, g => g.Count()),
             remainingTotal,
             finish);
-    }
-
-    private async Task<long?> LegacyTotalAsync(LegacyConnection connection, ScriptContext context, CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrWhiteSpace(connection.CountUsersScript))
-        {
-            return null;
-        }
-
-        // Keyed by the script too, so a new countUsers version counts afresh.
-        var key = (nameof(LegacyTotalAsync), connection.Name, connection.CountUsersScript);
-        if (cache.TryGetValue(key, out long cached))
-        {
-            return cached;
-        }
-
-        if ((await scripts.CountUsersAsync(connection, context, cancellationToken)).Outcome is not ScriptOutcome.Counted counted)
-        {
-            // A failed count is not remembered: the next load asks again.
-            return null;
-        }
-
-        cache.Set(key, counted.Users, CountFor);
-        return counted.Users;
     }
 }

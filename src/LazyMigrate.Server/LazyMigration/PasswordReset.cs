@@ -4,9 +4,9 @@ using System.Text.Json;
 using System.Threading.Channels;
 using LazyMigrate.Scripting;
 using LazyMigrate.Server.Connect;
-using LazyMigrate.Server.Connections;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Email;
+using LazyMigrate.Server.Identities;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -35,38 +35,86 @@ public sealed class PendingReset
     public DateTimeOffset? UsedAt { get; set; }
 }
 
+/// <summary>The <c>LazyMigrate:PasswordReset</c> section.</summary>
+public sealed class PasswordResetOptions
+{
+    public const string Section = "LazyMigrate:PasswordReset";
+
+    /// <summary>The first wait when a legacy system could not say whether it knows the address; doubled each time.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Tries in all before the request is given up (logged); the person can always ask again.</summary>
+    public int MaxAttempts { get; set; } = 6;
+}
+
+/// <summary>One forgot-password request; <see cref="Attempt"/> counts from 1.</summary>
+public sealed record ResetRequest(string Email, int Attempt = 1);
+
+/// <summary>How handling a reset request ended.</summary>
+public enum ResetLinkOutcome
+{
+    Sent,
+    NoAccount,
+
+    /// <summary>A legacy system could not answer: the request is tried again later, never taken as "no account".</summary>
+    RetryLater,
+}
+
 /// <summary>
 /// Forgot-password requests are queued and handled in the background: the page answers at once and identically
 /// for every address, so neither its text nor its timing tells whether the address has an account.
 /// </summary>
-public sealed class PasswordResetRequests
+public sealed class PasswordResetRequests(TimeProvider time)
 {
-    private readonly Channel<string> _emails = Channel.CreateBounded<string>(new BoundedChannelOptions(1000)
+    private readonly Channel<ResetRequest> _requests = Channel.CreateBounded<ResetRequest>(new BoundedChannelOptions(1000)
     {
         // Under a flood, drop rather than make the page wait: the person can ask again.
         FullMode = BoundedChannelFullMode.DropWrite,
     });
 
-    public void Enqueue(string email) => _emails.Writer.TryWrite(email);
+    public void Enqueue(string email) => _requests.Writer.TryWrite(new ResetRequest(email));
 
-    internal ChannelReader<string> Reader => _emails.Reader;
+    /// <summary>Queues the request again after <paramref name="delay"/>.</summary>
+    internal void RetryLater(ResetRequest request, TimeSpan delay, CancellationToken cancellationToken) =>
+        _ = Task.Delay(delay, time, cancellationToken).ContinueWith(
+            _ => _requests.Writer.TryWrite(request with { Attempt = request.Attempt + 1 }),
+            cancellationToken, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+
+    internal ChannelReader<ResetRequest> Reader => _requests.Reader;
 }
 
-public sealed class PasswordResetWorker(PasswordResetRequests queue, IServiceScopeFactory scopes, ILogger<PasswordResetWorker> logger) : BackgroundService
+public sealed class PasswordResetWorker(PasswordResetRequests queue, IServiceScopeFactory scopes, IOptions<PasswordResetOptions> options, ILogger<PasswordResetWorker> logger)
+    : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var email in queue.Reader.ReadAllAsync(stoppingToken))
+        await foreach (var request in queue.Reader.ReadAllAsync(stoppingToken))
         {
+            var outcome = ResetLinkOutcome.RetryLater;
             try
             {
                 await using var scope = scopes.CreateAsyncScope();
-                await scope.ServiceProvider.GetRequiredService<PasswordResets>().SendLinkAsync(email, stoppingToken);
+                outcome = await scope.ServiceProvider.GetRequiredService<PasswordResets>().SendLinkAsync(request.Email, stoppingToken);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 logger.LogError(ex, "A password reset request could not be handled");
             }
+
+            if (outcome != ResetLinkOutcome.RetryLater)
+            {
+                continue;
+            }
+
+            if (request.Attempt >= options.Value.MaxAttempts)
+            {
+                logger.LogWarning("A password reset request was given up after {Attempts} tries: a legacy system could not answer", request.Attempt);
+                continue;
+            }
+
+            var delay = options.Value.RetryDelay * Math.Pow(2, request.Attempt - 1);
+            logger.LogInformation("A password reset request waits for a legacy system; try {Attempt} in {Delay}", request.Attempt + 1, delay);
+            queue.RetryLater(request, delay, stoppingToken);
         }
     }
 }
@@ -75,18 +123,17 @@ public sealed class PasswordResetWorker(PasswordResetRequests queue, IServiceSco
 public sealed class PasswordResets(
     UserManager<User> users,
     LazyMigrateDbContext db,
-    LegacyConnectionCatalog connections,
-    ILegacyUserScripts scripts,
+    LegacyDirectory directory,
     UserImporter importer,
+    IdentityLinking linking,
     EmailSender email,
-    AuditTrail audit,
     IOptions<ConnectOptions> connect,
     TimeProvider time,
     ILogger<PasswordResets> logger)
 {
     public static readonly TimeSpan LinkLifetime = TimeSpan.FromHours(1);
 
-    public async Task SendLinkAsync(string address, CancellationToken cancellationToken)
+    public async Task<ResetLinkOutcome> SendLinkAsync(string address, CancellationToken cancellationToken)
     {
         string? link = null;
         if (await users.FindByEmailAsync(address) is { } user)
@@ -96,34 +143,26 @@ public sealed class PasswordResets(
         }
         else
         {
-            foreach (var connection in await connections.ImportingAsync(cancellationToken))
+            switch (await directory.FindForResetAsync(address, new ScriptContext(), cancellationToken))
             {
-                var result = await scripts.GetUserAsync(connection, address, new ScriptContext(), cancellationToken);
-                if (result.Outcome is ScriptOutcome.UnknownUser)
-                {
-                    continue;
-                }
-
-                if (result.Outcome is ScriptOutcome.Found { Profile: { Email: not null } profile } &&
-                    !await UserDeletion.IsTombstonedAsync(db, connection.Name, profile.Id, users.NormalizeEmail(profile.Email), cancellationToken))
-                {
+                case LegacyResetTarget.Unavailable:
+                    return ResetLinkOutcome.RetryLater;
+                case LegacyResetTarget.Found { Profile: var profile } found:
                     var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
                     var pending = new PendingReset
                     {
                         Id = Guid.CreateVersion7(),
                         TokenHash = Hash(token),
-                        Connection = connection.Name,
+                        Connection = found.Connection,
                         LegacyId = profile.Id,
-                        Email = profile.Email,
+                        Email = profile.Email!,
                         Profile = JsonSerializer.Serialize(profile),
                         ExpiresAt = time.GetUtcNow() + LinkLifetime,
                     };
                     db.PendingResets.Add(pending);
                     await db.SaveChangesAsync(cancellationToken);
                     link = Link(new() { ["kind"] = "legacy", ["id"] = pending.Id.ToString(), ["token"] = token });
-                }
-
-                break;
+                    break;
             }
         }
 
@@ -131,7 +170,7 @@ public sealed class PasswordResets(
         {
             // Nothing is sent to an address without an account: the page said the same either way.
             logger.LogInformation("Password reset requested for an address without an account");
-            return;
+            return ResetLinkOutcome.NoAccount;
         }
 
         await email.SendAsync(address, "Reset your password",
@@ -142,6 +181,8 @@ public sealed class PasswordResets(
             // Local runs only (no SMTP server configured): the link is the one way to reach the page without a mailbox.
             logger.LogInformation("Password reset link (pickup mode): {Link}", link);
         }
+
+        return ResetLinkOutcome.Sent;
     }
 
     /// <summary>Completes a reset; false when the link is invalid, used or expired.</summary>
@@ -176,25 +217,27 @@ public sealed class PasswordResets(
 
         var pending = await db.PendingResets.AsNoTracking().SingleAsync(p => p.Id == id, cancellationToken);
         var profile = JsonSerializer.Deserialize<LegacyProfile>(pending.Profile)!;
-        var (imported, created) = await importer.ImportAsync(pending.Connection, profile, password, cancellationToken);
-        if (imported is null)
+        User imported;
+        switch (await importer.ImportAsync(pending.Connection, profile, password, reason: "PasswordReset", duration: null, cancellationToken))
         {
-            return invalid;
-        }
+            case ImportResult.Created created:
+                imported = created.User;
+                linking.Wake();
+                break;
+            case ImportResult.Existing { User: var existing } when existing.NormalizedEmail == users.NormalizeEmail(pending.Email):
+                // The person signed in (and so migrated) after asking: the link resets that account's password.
+                imported = existing;
+                var identityToken = await users.GeneratePasswordResetTokenAsync(imported);
+                var reset = await users.ResetPasswordAsync(imported, identityToken, password);
+                if (!reset.Succeeded)
+                {
+                    return reset;
+                }
 
-        if (!created)
-        {
-            // The user signed in (and so migrated) after asking: reset that account's password instead.
-            var identityToken = await users.GeneratePasswordResetTokenAsync(imported);
-            var reset = await users.ResetPasswordAsync(imported, identityToken, password);
-            if (!reset.Succeeded)
-            {
-                return reset;
-            }
-        }
-        else
-        {
-            await audit.RecordAsync(AuditEventType.UserMigrated, imported.Id, pending.Connection, reason: "PasswordReset", cancellationToken: cancellationToken);
+                break;
+            default:
+                // Deleted meanwhile, or the legacy account now belongs to a user with another address: not this link's to reset.
+                return invalid;
         }
 
         logger.LogInformation("Password reset completed for user {UserId}", imported.Id);

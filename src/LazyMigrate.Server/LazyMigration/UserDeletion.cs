@@ -13,40 +13,40 @@ public sealed class UserDeletion(LazyMigrateDbContext db, AuditTrail audit, Time
         return await strategy.ExecuteAsync(async ct =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var user = await db.Users.SingleOrDefaultAsync(u => u.Id == userId, ct);
+            var user = await db.Users.Include(u => u.Identities).SingleOrDefaultAsync(u => u.Id == userId, ct);
             if (user is null)
             {
                 return false;
             }
 
-            if (user is { SourceConnection: { } connection, LegacyId: { } legacyId } && !allowReimport)
+            // Every legacy identity the user had is tombstoned, so no pool they were known to brings them back.
+            var tombstone = user.Identities.Count > 0 && !allowReimport;
+            if (tombstone)
             {
-                var tombstoned = await db.Tombstones.AnyAsync(t => t.Connection == connection && t.LegacyId == legacyId, ct);
-                if (!tombstoned)
+                var now = time.GetUtcNow();
+                foreach (var identity in user.Identities)
                 {
-                    db.Tombstones.Add(new Tombstone
+                    if (!await db.Tombstones.AnyAsync(t => t.Connection == identity.Connection && t.LegacyId == identity.LegacyId, ct))
                     {
-                        Connection = connection,
-                        LegacyId = legacyId,
-                        NormalizedEmail = user.NormalizedEmail,
-                        DeletedAt = time.GetUtcNow(),
-                    });
+                        db.Tombstones.Add(new Tombstone
+                        {
+                            Connection = identity.Connection,
+                            LegacyId = identity.LegacyId,
+                            NormalizedEmail = user.NormalizedEmail,
+                            DeletedAt = now,
+                        });
+                    }
                 }
             }
 
+            var source = user.Identities.FirstOrDefault(i => i.Origin == Identities.IdentityOrigin.Imported)?.Connection;
             db.Users.Remove(user);
+            db.AuditEvents.Add(audit.Create(AuditEventType.UserDeleted, userId, source,
+                reason: user.Identities.Count == 0 ? null : allowReimport ? "ReimportAllowed" : "Tombstoned", actor: actor));
             await db.SaveChangesAsync(ct);
-            await audit.RecordAsync(AuditEventType.UserDeleted, userId, user.SourceConnection,
-                reason: user.SourceConnection is null ? null : allowReimport ? "ReimportAllowed" : "Tombstoned", actor: actor, cancellationToken: ct);
             await transaction.CommitAsync(ct);
-            logger.LogInformation("User {UserId} deleted{Tombstone}", userId,
-                user.SourceConnection is not null && !allowReimport ? " (tombstone kept: no re-import)" : "");
+            logger.LogInformation("User {UserId} deleted{Tombstone}", userId, tombstone ? " (tombstones kept: no re-import)" : "");
             return true;
         }, cancellationToken);
     }
-
-    /// <summary>True when this connection's user must not be imported again.</summary>
-    public static Task<bool> IsTombstonedAsync(LazyMigrateDbContext db, string connection, string? legacyId, string? normalizedEmail, CancellationToken cancellationToken) =>
-        db.Tombstones.AnyAsync(t => t.Connection == connection &&
-            ((legacyId != null && t.LegacyId == legacyId) || (normalizedEmail != null && t.NormalizedEmail == normalizedEmail)), cancellationToken);
 }

@@ -1,21 +1,61 @@
+using System.Text.Json;
 using LazyMigrate.Scripting;
 using LazyMigrate.Server.Data;
+using LazyMigrate.Server.Identities;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace LazyMigrate.Server.LazyMigration;
 
-/// <summary>
-/// Creates a user from a legacy profile and the password the legacy system just accepted, hashed natively.
-/// One INSERT decides: unique indexes on the normalised email and on (connection, legacy id) make concurrent first
-/// logins of one user, on one node or many, produce exactly one row; the losers read the winner's row.
-/// </summary>
-public sealed class UserImporter(LazyMigrateDbContext db, UserManager<User> users, IPasswordHasher<User> hasher, TimeProvider time, ILogger<UserImporter> logger)
+/// <summary>How an import ended.</summary>
+public abstract record ImportResult
 {
-    /// <returns>The user (null when the address belongs to a different account) and whether this call created it.</returns>
-    public async Task<(User? User, bool Created)> ImportAsync(string connection, LegacyProfile profile, string password, CancellationToken cancellationToken)
+    private ImportResult()
     {
+    }
+
+    /// <summary>This call created the user.</summary>
+    public sealed record Created(User User) : ImportResult;
+
+    /// <summary>
+    /// The legacy identity, or the address, already belongs to this user (a concurrent first login won, or the person
+    /// migrated before). The caller treats them as a local user: only the native password signs them in.
+    /// </summary>
+    public sealed record Existing(User User) : ImportResult;
+
+    /// <summary>Nothing was imported: the user was deleted here (tombstone), or the username belongs to someone else.</summary>
+    public sealed record Refused(string Reason) : ImportResult;
+}
+
+/// <summary>
+/// The one place a legacy user becomes a user here, whichever flow brings them (login, reset, later bulk import).
+/// One transaction writes the user, its identity, the pending search for its other identities and the audit
+/// event; unique indexes on the normalised email and on the identity's (connection, legacy id) make concurrent
+/// first logins, on one node or many, produce exactly one user, and the losers read the winner's row.
+/// </summary>
+public sealed class UserImporter(
+    LazyMigrateDbContext db,
+    UserManager<User> users,
+    IPasswordHasher<User> hasher,
+    AuditTrail audit,
+    TimeProvider time,
+    ILogger<UserImporter> logger)
+{
+    /// <param name="password">The password the legacy system accepted, or the one chosen through a reset link.</param>
+    /// <param name="reason">Why the import happened, for the audit trail (null for a login).</param>
+    public async Task<ImportResult> ImportAsync(string connection, LegacyProfile profile, string password, string? reason, TimeSpan? duration,
+        CancellationToken cancellationToken)
+    {
+        var normalizedEmail = users.NormalizeEmail(profile.Email);
+
+        // Next to the import, so no path can bring back a deleted user: by legacy id at this connection, or by address anywhere.
+        if (await IsDeletedAsync(connection, profile.Id, normalizedEmail, cancellationToken))
+        {
+            logger.LogInformation("Import of legacy user {LegacyId} of connection {Connection} refused: the user was deleted here", profile.Id, connection);
+            return new ImportResult.Refused("Deleted");
+        }
+
         var now = time.GetUtcNow();
         var user = new User
         {
@@ -33,41 +73,65 @@ public sealed class UserImporter(LazyMigrateDbContext db, UserManager<User> user
             Picture = profile.Picture,
             UserMetadata = profile.UserMetadata?.ToJsonString(),
             AppMetadata = profile.AppMetadata?.ToJsonString(),
-            SourceConnection = connection,
-            LegacyId = profile.Id,
             CreatedAt = now,
             MigratedAt = now,
-            LastLoginAt = now,
+            LastLoginAt = reason is null ? now : null,
             LockoutEnabled = true,
             SecurityStamp = Guid.NewGuid().ToString("N"),
             ConcurrencyStamp = Guid.NewGuid().ToString("N"),
+            NormalizedEmail = normalizedEmail,
         };
         user.NormalizedUserName = users.NormalizeName(user.UserName);
-        user.NormalizedEmail = users.NormalizeEmail(user.Email);
+        user.Identities.Add(Identity(user.Id, connection, profile, IdentityOrigin.Imported, now));
         // The legacy system's own password rules applied when this password was chosen: ours apply to new passwords only.
         user.PasswordHash = hasher.HashPassword(user, password);
 
         db.Users.Add(user);
+        db.PendingIdentityLinks.Add(new PendingIdentityLink { UserId = user.Id, DueAt = now, CreatedAt = now });
+        db.AuditEvents.Add(audit.Create(AuditEventType.UserMigrated, user.Id, connection, reason, duration));
         try
         {
             await db.SaveChangesAsync(cancellationToken);
             logger.LogInformation("Imported user {UserId} from connection {Connection} (legacy id {LegacyId})", user.Id, connection, profile.Id);
-            return (user, true);
+            return new ImportResult.Created(user);
         }
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
         {
             db.ChangeTracker.Clear();
         }
 
-        // Someone else imported this legacy user first (a concurrent login): that row is the user.
-        var existing = await db.Users.SingleOrDefaultAsync(u => u.SourceConnection == connection && u.LegacyId == profile.Id, cancellationToken);
+        // Someone else imported this legacy user first (a concurrent login), or the address is already a user here.
+        var owner = await db.UserIdentities.AsNoTracking()
+            .Where(i => i.Connection == connection && i.LegacyId == profile.Id)
+            .Select(i => (Guid?)i.UserId)
+            .SingleOrDefaultAsync(cancellationToken);
+        var existing = owner is { } id
+            ? await db.Users.SingleOrDefaultAsync(u => u.Id == id, cancellationToken)
+            : normalizedEmail is null ? null : await db.Users.SingleOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, cancellationToken);
         if (existing is null)
         {
-            // The email or username belongs to a different account: never merge accounts silently.
-            logger.LogWarning("Import from connection {Connection} (legacy id {LegacyId}) refused: the email or username belongs to another user",
-                connection, profile.Id);
+            // The username belongs to a different account: never merge accounts silently.
+            logger.LogWarning("Import from connection {Connection} (legacy id {LegacyId}) refused: the username belongs to another user", connection, profile.Id);
+            return new ImportResult.Refused("UsernameTaken");
         }
 
-        return (existing, false);
+        return new ImportResult.Existing(existing);
     }
+
+    /// <summary>True when this legacy user, or anyone with this address, was deleted without re-import allowed.</summary>
+    public Task<bool> IsDeletedAsync(string connection, string legacyId, string? normalizedEmail, CancellationToken cancellationToken) =>
+        db.Tombstones.AnyAsync(t => (t.Connection == connection && t.LegacyId == legacyId) ||
+            (normalizedEmail != null && t.NormalizedEmail == normalizedEmail), cancellationToken);
+
+    public static UserIdentity Identity(Guid userId, string connection, LegacyProfile profile, IdentityOrigin origin, DateTimeOffset at) => new()
+    {
+        UserId = userId,
+        Connection = connection,
+        LegacyId = profile.Id,
+        Origin = origin,
+        Email = profile.Email,
+        EmailVerified = profile.EmailVerified,
+        Profile = JsonSerializer.Serialize(profile),
+        LinkedAt = at,
+    };
 }

@@ -24,6 +24,7 @@ public static class UsersApi
         users.MapPost("/", CreateUser).RequireScope(CreateUsers).WithName("CreateUser");
         users.MapPatch("/{id:guid}", UpdateUser).RequireScope(UpdateUsers).WithName("UpdateUser");
         users.MapDelete("/{id:guid}", DeleteUser).RequireScope(DeleteUsers).WithName("DeleteUser");
+        users.MapDelete("/{id:guid}/identities/{connection}/{legacyId}", UnlinkIdentity).RequireScope(UpdateUsers).WithName("UnlinkIdentity");
         return api;
     }
 
@@ -134,6 +135,17 @@ public static class UsersApi
     public static async Task<Results<NoContent, ProblemHttpResult>> DeleteUser(
         Guid id, HttpContext http, UserDeletion deletion, CancellationToken cancellationToken, bool allowReimport = false) =>
         await deletion.DeleteAsync(id, allowReimport, ApiProblems.Actor(http.User), cancellationToken) ? TypedResults.NoContent() : ApiProblems.NotFound("The user");
+
+    /// <summary>
+    /// Unlinks one legacy identity from a user (audited). The user stays; that legacy account is nobody's here any more.
+    /// </summary>
+    public static async Task<Results<Ok<UserView>, ProblemHttpResult>> UnlinkIdentity(
+        Guid id, string connection, string legacyId, HttpContext http, UserAdministration administration, CancellationToken cancellationToken) =>
+        await administration.UnlinkIdentityAsync(id, connection, legacyId, ApiProblems.Actor(http.User), cancellationToken) switch
+        {
+            UserChange.Done done => TypedResults.Ok(done.User),
+            _ => ApiProblems.NotFound("The identity"),
+        };
 
     private static ProblemHttpResult EmailTaken(UserChange.EmailTaken taken) => ApiProblems.Conflict(taken.InLegacySystem
         ? "This email address belongs to a user of a legacy system who has not migrated yet."

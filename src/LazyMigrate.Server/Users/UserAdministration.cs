@@ -2,8 +2,10 @@ using System.Text.Json;
 using LazyMigrate.Scripting;
 using LazyMigrate.Scripting.Sandbox;
 using LazyMigrate.Server.Data;
+using LazyMigrate.Server.Identities;
 using LazyMigrate.Server.LazyMigration;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
 
 namespace LazyMigrate.Server.Users;
@@ -40,6 +42,7 @@ public abstract record UserChange
 public sealed class UserAdministration(
     UserManager<User> users,
     AccountExistence existence,
+    LazyMigrateDbContext db,
     AuditTrail audit,
     IOpenIddictTokenManager tokens,
     IOpenIddictAuthorizationManager authorizations,
@@ -119,6 +122,8 @@ public sealed class UserAdministration(
             return new UserChange.NotFound();
         }
 
+        await db.Entry(user).Collection(u => u.Identities).LoadAsync(cancellationToken);
+        var source = user.Identities.FirstOrDefault(i => i.Origin == IdentityOrigin.Imported)?.Connection;
         var errors = new Dictionary<string, string[]>();
         string? email = null;
         if (patch.Email is not null && (email = ProfileNormaliser.NormaliseEmail(patch.Email)) is null)
@@ -196,16 +201,16 @@ public sealed class UserAdministration(
             await users.UpdateSecurityStampAsync(user);
             await tokens.RevokeBySubjectAsync(user.Id.ToString(), cancellationToken);
             await authorizations.RevokeBySubjectAsync(user.Id.ToString(), cancellationToken);
-            await audit.RecordAsync(AuditEventType.UserBlocked, user.Id, user.SourceConnection, actor: actor, cancellationToken: cancellationToken);
+            await audit.RecordAsync(AuditEventType.UserBlocked, user.Id, source, actor: actor, cancellationToken: cancellationToken);
         }
         else if (blockChange is false)
         {
-            await audit.RecordAsync(AuditEventType.UserUnblocked, user.Id, user.SourceConnection, actor: actor, cancellationToken: cancellationToken);
+            await audit.RecordAsync(AuditEventType.UserUnblocked, user.Id, source, actor: actor, cancellationToken: cancellationToken);
         }
 
         if (changes.Count > 0)
         {
-            await audit.RecordAsync(AuditEventType.UserUpdated, user.Id, user.SourceConnection, detail: string.Join(", ", changes),
+            await audit.RecordAsync(AuditEventType.UserUpdated, user.Id, source, detail: string.Join(", ", changes),
                 actor: actor, cancellationToken: cancellationToken);
         }
 
@@ -219,6 +224,26 @@ public sealed class UserAdministration(
                 changes.Add(field);
             }
         }
+    }
+
+    /// <summary>
+    /// Detaches one legacy identity from a user. The legacy account is then nobody's here: a later sign-in with it is
+    /// a first sign-in again (and, at the same address, finds this user first).
+    /// </summary>
+    public async Task<UserChange> UnlinkIdentityAsync(Guid id, string connection, string legacyId, string actor, CancellationToken cancellationToken)
+    {
+        var removed = await db.UserIdentities
+            .Where(i => i.UserId == id && i.Connection == connection && i.LegacyId == legacyId)
+            .ExecuteDeleteAsync(cancellationToken);
+        if (removed == 0)
+        {
+            return new UserChange.NotFound();
+        }
+
+        await audit.RecordAsync(AuditEventType.IdentityUnlinked, id, connection, detail: $"legacy id {legacyId}", actor: actor, cancellationToken: cancellationToken);
+        logger.LogInformation("Legacy identity {LegacyId} of connection {Connection} unlinked from user {UserId} by {Actor}", legacyId, connection, id, actor);
+        var user = await db.Users.AsNoTracking().Include(u => u.Identities).SingleAsync(u => u.Id == id, cancellationToken);
+        return new UserChange.Done(UserView.From(user));
     }
 
     private async Task<UserChange?> CheckAddressAsync(string email, CancellationToken cancellationToken)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using LazyMigrate.Server.Data;
+using LazyMigrate.Server.Identities;
 using LazyMigrate.Server.LazyMigration;
 using Microsoft.EntityFrameworkCore;
 
@@ -72,17 +73,32 @@ public sealed record UserView(
     string? Connection,
     string? LegacyId,
     JsonElement? UserMetadata,
-    JsonElement? AppMetadata)
+    JsonElement? AppMetadata,
+    IReadOnlyList<IdentityView> Identities)
 {
-    public static UserView From(User user) => new(
-        user.Id, user.Email, user.EmailConfirmed, user.UserName, user.Name, user.GivenName, user.FamilyName, user.Nickname,
-        user.Picture, user.PhoneNumber, IsBlocked(user), user.CreatedAt, user.LastLoginAt, user.MigratedAt, user.SourceConnection,
-        user.LegacyId, Json(user.UserMetadata), Json(user.AppMetadata));
+    /// <param name="user">With its identities loaded: <see cref="Connection"/> and <see cref="LegacyId"/> are the imported one's.</param>
+    public static UserView From(User user)
+    {
+        var imported = user.Identities.FirstOrDefault(i => i.Origin == IdentityOrigin.Imported);
+        return new(
+            user.Id, user.Email, user.EmailConfirmed, user.UserName, user.Name, user.GivenName, user.FamilyName, user.Nickname,
+            user.Picture, user.PhoneNumber, IsBlocked(user), user.CreatedAt, user.LastLoginAt, user.MigratedAt, imported?.Connection,
+            imported?.LegacyId, Json(user.UserMetadata), Json(user.AppMetadata),
+            user.Identities.OrderBy(i => i.LinkedAt).ThenBy(i => i.Id).Select(IdentityView.From).ToList());
+    }
 
     /// <summary>Blocking is an administrator's lockout that never ends (failed passwords never lock: see LoginThrottle).</summary>
     public static bool IsBlocked(User user) => user.LockoutEnd is { } end && end > DateTimeOffset.UtcNow.AddYears(100);
 
-    private static JsonElement? Json(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
+    internal static JsonElement? Json(string? json) => json is null ? null : JsonDocument.Parse(json).RootElement.Clone();
+}
+
+/// <summary>One legacy account of a user, with the profile that legacy system gave (for the admin; never merged into the user's).</summary>
+public sealed record IdentityView(string Connection, string LegacyId, IdentityOrigin Origin, string? Email, bool EmailVerified,
+    DateTimeOffset LinkedAt, JsonElement? Profile)
+{
+    public static IdentityView From(UserIdentity identity) => new(identity.Connection, identity.LegacyId, identity.Origin, identity.Email,
+        identity.EmailVerified, identity.LinkedAt, UserView.Json(identity.Profile));
 }
 
 /// <summary>
@@ -123,18 +139,18 @@ public sealed class UserDirectory(LazyMigrateDbContext db, Microsoft.AspNetCore.
         }
 
         var limit = Math.Clamp(query.Limit, 1, UserQuery.MaxLimit);
-        var page = await Order(users, query.Sort).Take(limit + 1).ToListAsync(cancellationToken);
+        var page = await Order(users, query.Sort).Take(limit + 1).Include(u => u.Identities).AsSplitQuery().ToListAsync(cancellationToken);
         var next = page.Count > limit ? Cursor.Encode(query.Sort, page[limit - 1]) : null;
         return new UserPage(page.Take(limit).Select(UserView.From).ToList(), total, next);
     }
 
     public async Task<UserView?> GetAsync(Guid id, CancellationToken cancellationToken) =>
-        await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, cancellationToken) is { } user ? UserView.From(user) : null;
+        await db.Users.AsNoTracking().Include(u => u.Identities).SingleOrDefaultAsync(u => u.Id == id, cancellationToken) is { } user ? UserView.From(user) : null;
 
     public async Task<UserView?> FindByEmailAsync(string email, CancellationToken cancellationToken)
     {
         var normalized = normalizer.NormalizeEmail(email);
-        return await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken) is { } user
+        return await db.Users.AsNoTracking().Include(u => u.Identities).SingleOrDefaultAsync(u => u.NormalizedEmail == normalized, cancellationToken) is { } user
             ? UserView.From(user)
             : null;
     }
@@ -162,7 +178,8 @@ public sealed class UserDirectory(LazyMigrateDbContext db, Microsoft.AspNetCore.
 
         if (query.Connection is { } connection)
         {
-            users = users.Where(u => u.SourceConnection == connection);
+            // Any of the user's identities: a person linked to this pool is one of its users too.
+            users = users.Where(u => u.Identities.Any(i => i.Connection == connection));
         }
 
         if (query.Blocked is { } blocked)

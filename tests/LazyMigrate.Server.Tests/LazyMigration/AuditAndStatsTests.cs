@@ -22,7 +22,7 @@ public class AuditAndStatsTests(LegacyServerFixture fixture) : IClassFixture<Leg
         await using var scope = fixture.Server.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
         var ct = TestContext.Current.CancellationToken;
-        var migratedIds = await db.Users.Where(u => u.LegacyId == first.Id || u.LegacyId == second.Id).Select(u => u.Id).ToListAsync(ct);
+        var migratedIds = await db.Users.Where(u => u.Identities.Any(i => i.LegacyId == first.Id) || u.Identities.Any(i => i.LegacyId == second.Id)).Select(u => u.Id).ToListAsync(ct);
         Assert.Equal(2, await db.AuditEvents.CountAsync(a => a.Type == AuditEventType.UserMigrated && migratedIds.Contains(a.UserId!.Value), ct));
         Assert.Equal(3, await db.AuditEvents.CountAsync(a => a.Type == AuditEventType.LoginSucceeded && migratedIds.Contains(a.UserId!.Value), ct));
         Assert.True(await db.AuditEvents.AnyAsync(a => a.Type == AuditEventType.LoginFailed && a.Reason == "InvalidCredentials", ct));
@@ -30,7 +30,7 @@ public class AuditAndStatsTests(LegacyServerFixture fixture) : IClassFixture<Leg
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var stats = await scope.ServiceProvider.GetRequiredService<MigrationStats>().GetAsync(today.AddDays(-1), today, ct);
         var legacy = Assert.Single(stats.Connections);
-        var legacyRows = await db.Users.CountAsync(u => u.SourceConnection == "legacy", ct);
+        var legacyRows = await db.Users.CountAsync(u => u.Identities.Any(i => i.Connection == "legacy"), ct);
         Assert.Equal(legacyRows, legacy.Migrated);
         Assert.Equal(legacy.LegacyTotal - legacyRows, legacy.Remaining);
         Assert.True(legacy.Remaining >= 1);

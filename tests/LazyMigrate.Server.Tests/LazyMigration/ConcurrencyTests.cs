@@ -35,7 +35,7 @@ public class ConcurrencyTests(BusyLegacyServerFixture fixture) : IClassFixture<B
             Assert.All(results, page => Assert.False(page.IsLogin, page.Html));
             await using var scope = fixture.Server.Services.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-            Assert.Equal(1, await db.Users.CountAsync(u => u.LegacyId == legacy.Id && u.SourceConnection == "legacy", TestContext.Current.CancellationToken));
+            Assert.Equal(1, await db.Users.CountAsync(u => u.Identities.Any(i => i.Connection == "legacy" && i.LegacyId == legacy.Id), TestContext.Current.CancellationToken));
         }
         finally
         {
@@ -82,6 +82,6 @@ public class ConcurrencyTests(BusyLegacyServerFixture fixture) : IClassFixture<B
     {
         await using var scope = fixture.Server.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-        return await db.Users.CountAsync(u => u.SourceConnection == "legacy" && legacyIds.Contains(u.LegacyId!), TestContext.Current.CancellationToken);
+        return await db.Users.CountAsync(u => u.Identities.Any(i => i.Connection == "legacy" && legacyIds.Contains(i.LegacyId)), TestContext.Current.CancellationToken);
     }
 }

@@ -63,6 +63,6 @@ public class ConnectionOrderTests(TwoConnectionsFixture fixture) : IClassFixture
         await using var scope = fixture.Server.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
         var normalised = email.ToUpperInvariant();
-        return await db.Users.Where(u => u.NormalizedEmail == normalised).Select(u => u.SourceConnection).ToListAsync(TestContext.Current.CancellationToken);
+        return await db.Users.Where(u => u.NormalizedEmail == normalised).SelectMany(u => u.Identities.Where(i => i.Origin == LazyMigrate.Server.Identities.IdentityOrigin.Imported).Select(i => (string?)i.Connection)).ToListAsync(TestContext.Current.CancellationToken);
     }
 }

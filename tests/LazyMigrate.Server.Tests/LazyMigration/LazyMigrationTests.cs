@@ -27,8 +27,8 @@ public class LazyMigrationTests(LegacyServerFixture fixture) : IClassFixture<Leg
         var user = await FindAsync(legacy.Email);
         Assert.NotNull(user);
         Assert.Equal(user.Id.ToString(), idToken.Subject);
-        Assert.Equal("legacy", user.SourceConnection);
-        Assert.Equal(legacy.Id, user.LegacyId);
+        var identity = Assert.Single(user.Identities);
+        Assert.Equal(("legacy", legacy.Id, LazyMigrate.Server.Identities.IdentityOrigin.Imported), (identity.Connection, identity.LegacyId, identity.Origin));
         Assert.NotNull(user.MigratedAt);
         Assert.True(user.EmailConfirmed);
         Assert.Equal("+1 202 555 0199", user.PhoneNumber);
@@ -85,7 +85,7 @@ public class LazyMigrationTests(LegacyServerFixture fixture) : IClassFixture<Leg
         Assert.False((await fixture.LogInAsync(legacy.Email, legacy.Password)).IsLogin);
         await using var scope = fixture.Server.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-        Assert.Equal(1, await db.Users.CountAsync(u => u.LegacyId == legacy.Id && u.SourceConnection == "legacy", TestContext.Current.CancellationToken));
+        Assert.Equal(1, await db.Users.CountAsync(u => u.Identities.Any(i => i.Connection == "legacy" && i.LegacyId == legacy.Id), TestContext.Current.CancellationToken));
     }
 
     private async Task<User?> FindAsync(string email)
@@ -93,7 +93,7 @@ public class LazyMigrationTests(LegacyServerFixture fixture) : IClassFixture<Leg
         await using var scope = fixture.Server.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
         var normalised = email.ToUpperInvariant();
-        return await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.NormalizedEmail == normalised, TestContext.Current.CancellationToken);
+        return await db.Users.AsNoTracking().Include(u => u.Identities).SingleOrDefaultAsync(u => u.NormalizedEmail == normalised, TestContext.Current.CancellationToken);
     }
 
     private static TestUser AsTestUser(LegacyUser legacy) => new(Guid.Empty, legacy.Email, legacy.Email, legacy.Password);

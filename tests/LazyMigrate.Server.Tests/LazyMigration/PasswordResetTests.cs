@@ -38,7 +38,7 @@ public partial class PasswordResetTests(LegacyServerFixture fixture) : IClassFix
         await using (var scope = fixture.Server.Services.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-            var user = await db.Users.AsNoTracking().SingleAsync(u => u.SourceConnection == "legacy" && u.LegacyId == legacy.Id, TestContext.Current.CancellationToken);
+            var user = await db.Users.AsNoTracking().SingleAsync(u => u.Identities.Any(i => i.Connection == "legacy" && i.LegacyId == legacy.Id), TestContext.Current.CancellationToken);
             Assert.Equal("Byron", user.FamilyName);
             Assert.NotNull(user.MigratedAt);
         }

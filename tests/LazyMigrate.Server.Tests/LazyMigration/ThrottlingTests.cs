@@ -56,6 +56,6 @@ public class ThrottlingTests(LegacyServerFixture fixture) : IClassFixture<Legacy
     {
         await using var scope = fixture.Server.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-        return await db.Users.CountAsync(u => u.SourceConnection == "legacy" && u.LegacyId == legacyId, TestContext.Current.CancellationToken);
+        return await db.Users.CountAsync(u => u.Identities.Any(i => i.Connection == "legacy" && i.LegacyId == legacyId), TestContext.Current.CancellationToken);
     }
 }

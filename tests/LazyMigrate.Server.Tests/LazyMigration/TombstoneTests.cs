@@ -48,6 +48,6 @@ public class TombstoneTests(LegacyServerFixture fixture) : IClassFixture<LegacyS
     {
         await using var scope = fixture.Server.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-        return await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.SourceConnection == "legacy" && u.LegacyId == legacyId, TestContext.Current.CancellationToken);
+        return await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Identities.Any(i => i.Connection == "legacy" && i.LegacyId == legacyId), TestContext.Current.CancellationToken);
     }
 }

@@ -16,7 +16,7 @@ public class AuditApiTests(ManagementApiFixture fixture) : IClassFixture<Managem
         Assert.False((await fixture.LogInAsync(legacy.Email, legacy.Password)).IsLogin);
         Assert.False((await fixture.LogInAsync(legacy.Email, legacy.Password)).IsLogin);
         Assert.False((await fixture.LogInAsync(legacy.Email, legacy.Password)).IsLogin);
-        var id = (await fixture.WithDatabaseAsync(db => db.Users.SingleAsync(u => u.LegacyId == legacy.Id, Ct))).Id;
+        var id = (await fixture.WithDatabaseAsync(db => db.Users.SingleAsync(u => u.Identities.Any(i => i.LegacyId == legacy.Id), Ct))).Id;
         using var http = await fixture.ApiAsync("read:logs");
 
         var migrated = await http.GetFromJsonAsync<JsonElement>($"/api/v1/audit?type=UserMigrated&userId={id}", Ct);

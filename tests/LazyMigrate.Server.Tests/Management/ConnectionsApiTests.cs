@@ -174,7 +174,7 @@ public class ConnectionsApiTests(ManagementApiFixture fixture) : IClassFixture<M
             await using var command = new Npgsql.NpgsqlCommand("SELECT count(*) FROM users", connection);
             return (long)(await command.ExecuteScalarAsync(Ct))!;
         });
-        var migrated = await fixture.WithDatabaseAsync(db => db.Users.CountAsync(u => u.SourceConnection == name, Ct));
+        var migrated = await fixture.WithDatabaseAsync(db => db.Users.CountAsync(u => u.Identities.Any(i => i.Connection == name), Ct));
 
         using var unconfirmed = await http.PatchJsonAsync(url, new { state = "Disconnected" }, "*");
         var problem = await unconfirmed.ProblemAsync(HttpStatusCode.Conflict);

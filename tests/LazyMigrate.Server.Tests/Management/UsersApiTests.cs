@@ -131,7 +131,7 @@ public class UsersApiTests(ManagementApiFixture fixture) : IClassFixture<Managem
         Assert.NotEmpty(native);
         Assert.Empty(migrated.Intersect(native));
         Assert.Superset(everyone, migrated.Union(native).ToHashSet());
-        var imported = await fixture.WithDatabaseAsync(db => db.Users.SingleAsync(u => u.LegacyId == legacy.Id, Ct));
+        var imported = await fixture.WithDatabaseAsync(db => db.Users.SingleAsync(u => u.Identities.Any(i => i.LegacyId == legacy.Id), Ct));
         Assert.Contains(imported.Id, migrated);
         Assert.Contains(imported.Id, await All("&connection=legacy"));
     }
@@ -244,7 +244,7 @@ public class UsersApiTests(ManagementApiFixture fixture) : IClassFixture<Managem
     {
         var legacy = await fixture.Legacy.AddUserAsync("blocked soon");
         Assert.False((await fixture.LogInAsync(legacy.Email, legacy.Password)).IsLogin);
-        var id = (await fixture.WithDatabaseAsync(db => db.Users.SingleAsync(u => u.LegacyId == legacy.Id, Ct))).Id;
+        var id = (await fixture.WithDatabaseAsync(db => db.Users.SingleAsync(u => u.Identities.Any(i => i.LegacyId == legacy.Id), Ct))).Id;
         using var http = await fixture.ApiAsync("update:users");
 
         using var blocked = await http.PatchJsonAsync($"/api/v1/users/{id}", new { blocked = true });
@@ -263,8 +263,8 @@ public class UsersApiTests(ManagementApiFixture fixture) : IClassFixture<Managem
         var back = await fixture.Legacy.AddUserAsync("coming back");
         Assert.False((await fixture.LogInAsync(kept.Email, kept.Password)).IsLogin);
         Assert.False((await fixture.LogInAsync(back.Email, back.Password)).IsLogin);
-        var keptId = (await fixture.WithDatabaseAsync(db => db.Users.SingleAsync(u => u.LegacyId == kept.Id, Ct))).Id;
-        var backId = (await fixture.WithDatabaseAsync(db => db.Users.SingleAsync(u => u.LegacyId == back.Id, Ct))).Id;
+        var keptId = (await fixture.WithDatabaseAsync(db => db.Users.SingleAsync(u => u.Identities.Any(i => i.LegacyId == kept.Id), Ct))).Id;
+        var backId = (await fixture.WithDatabaseAsync(db => db.Users.SingleAsync(u => u.Identities.Any(i => i.LegacyId == back.Id), Ct))).Id;
         using var http = await fixture.ApiAsync("delete:users");
 
         using (var response = await http.DeleteAsync($"/api/v1/users/{keptId}", Ct))
@@ -282,7 +282,7 @@ public class UsersApiTests(ManagementApiFixture fixture) : IClassFixture<Managem
             a => a.Type == LazyMigrate.Server.LazyMigration.AuditEventType.UserDeleted && a.UserId == keptId && a.Reason == "Tombstoned" && a.Actor == "client:machine", Ct)));
         Assert.True((await fixture.LogInAsync(kept.Email, kept.Password)).IsLogin);
         Assert.False((await fixture.LogInAsync(back.Email, back.Password)).IsLogin);
-        Assert.True(await fixture.WithDatabaseAsync(db => db.Users.AnyAsync(u => u.LegacyId == back.Id, Ct)));
+        Assert.True(await fixture.WithDatabaseAsync(db => db.Users.AnyAsync(u => u.Identities.Any(i => i.LegacyId == back.Id), Ct)));
 
         using var again = await http.DeleteAsync($"/api/v1/users/{keptId}", Ct);
         await again.ProblemAsync(HttpStatusCode.NotFound);

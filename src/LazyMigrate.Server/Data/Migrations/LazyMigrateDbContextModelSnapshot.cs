@@ -77,6 +77,9 @@ namespace LazyMigrate.Server.Data.Migrations
                     b.Property<int>("TimeoutMilliseconds")
                         .HasColumnType("integer");
 
+                    b.Property<bool>("TrustEmails")
+                        .HasColumnType("boolean");
+
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -230,10 +233,6 @@ namespace LazyMigrate.Server.Data.Migrations
                     b.Property<DateTimeOffset?>("LastLoginAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("LegacyId")
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
-
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("boolean");
 
@@ -280,10 +279,6 @@ namespace LazyMigrate.Server.Data.Migrations
                     b.Property<string>("SecurityStamp")
                         .HasColumnType("text");
 
-                    b.Property<string>("SourceConnection")
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
-
                     b.Property<bool>("TwoFactorEnabled")
                         .HasColumnType("boolean");
 
@@ -315,10 +310,77 @@ namespace LazyMigrate.Server.Data.Migrations
 
                     b.HasIndex("CreatedAt", "Id");
 
-                    b.HasIndex("SourceConnection", "LegacyId")
+                    b.ToTable("AspNetUsers", (string)null);
+                });
+
+            modelBuilder.Entity("LazyMigrate.Server.Identities.PendingIdentityLink", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTimeOffset>("DueAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("UserId");
+
+                    b.HasIndex("DueAt");
+
+                    b.ToTable("PendingIdentityLinks", (string)null);
+                });
+
+            modelBuilder.Entity("LazyMigrate.Server.Identities.UserIdentity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Connection")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("Email")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<bool>("EmailVerified")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("LegacyId")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<DateTimeOffset>("LinkedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Origin")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Profile")
+                        .HasColumnType("jsonb");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("Connection", "LegacyId")
                         .IsUnique();
 
-                    b.ToTable("AspNetUsers", (string)null);
+                    b.ToTable("UserIdentities", (string)null);
                 });
 
             modelBuilder.Entity("LazyMigrate.Server.LazyMigration.AuditEvent", b =>
@@ -448,10 +510,10 @@ namespace LazyMigrate.Server.Data.Migrations
 
                     b.HasKey("Id");
 
+                    b.HasIndex("NormalizedEmail");
+
                     b.HasIndex("Connection", "LegacyId")
                         .IsUnique();
-
-                    b.HasIndex("Connection", "NormalizedEmail");
 
                     b.ToTable("Tombstones");
                 });
@@ -815,6 +877,24 @@ namespace LazyMigrate.Server.Data.Migrations
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("LazyMigrate.Server.Identities.PendingIdentityLink", b =>
+                {
+                    b.HasOne("LazyMigrate.Server.Data.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LazyMigrate.Server.Identities.UserIdentity", b =>
+                {
+                    b.HasOne("LazyMigrate.Server.Data.User", null)
+                        .WithMany("Identities")
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>
                 {
                     b.HasOne("LazyMigrate.Server.Data.Role", null)
@@ -893,6 +973,11 @@ namespace LazyMigrate.Server.Data.Migrations
             modelBuilder.Entity("LazyMigrate.Server.Connections.LegacyConnectionEntity", b =>
                 {
                     b.Navigation("Scripts");
+                });
+
+            modelBuilder.Entity("LazyMigrate.Server.Data.User", b =>
+                {
+                    b.Navigation("Identities");
                 });
 
             modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", b =>

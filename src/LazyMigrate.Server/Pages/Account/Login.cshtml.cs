@@ -2,6 +2,8 @@ using System.ComponentModel.DataAnnotations;
 using LazyMigrate.Server.Account;
 using LazyMigrate.Server.Login;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+using OpenIddict.Abstractions;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace LazyMigrate.Server.Pages.Account;
@@ -30,7 +32,7 @@ public sealed class LoginModel(LoginPipeline login) : PageModel
             return Page();
         }
 
-        var result = await login.SignInAsync(Input.Identifier!, Input.Password!, cancellationToken);
+        var result = await login.SignInAsync(Input.Identifier!, Input.Password!, ClientIdOf(ReturnUrl), cancellationToken);
         switch (result)
         {
             case LoginResult.SignedIn:
@@ -47,6 +49,19 @@ public sealed class LoginModel(LoginPipeline login) : PageModel
                 ModelState.AddModelError(string.Empty, InvalidCredentialsMessage);
                 return Page();
         }
+    }
+
+    /// <summary>The application behind the authorization request the person came from, for the scripts' <c>context.clientId</c>.</summary>
+    private string? ClientIdOf(string? returnUrl)
+    {
+        var query = Url.IsLocalUrl(returnUrl) && returnUrl is not null ? returnUrl.IndexOf('?', StringComparison.Ordinal) : -1;
+        if (query < 0)
+        {
+            return null;
+        }
+
+        var clientId = QueryHelpers.ParseQuery(returnUrl![query..])[OpenIddictConstants.Parameters.ClientId].ToString();
+        return clientId.Length is > 0 and <= 200 ? clientId : null;
     }
 }
 

@@ -1,0 +1,122 @@
+using LazyMigrate.Server.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LazyMigrate.Server.Identities;
+
+/// <summary>The <c>LazyMigrate:IdentityLinking</c> section.</summary>
+public sealed class IdentityLinkingOptions
+{
+    public const string Section = "LazyMigrate:IdentityLinking";
+
+    /// <summary>How often each node looks for links due (imports on the node itself wake it at once).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The first wait after a legacy system could not answer; doubled on each further failure, up to an hour.</summary>
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How long a node holds a link it works on before another node may take it (it crashed).</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
+}
+
+/// <summary>
+/// After a user is imported, finds the other legacy pools that know their address and links them as identities,
+/// in the background so a first sign-in waits for one legacy system only. The work is a row written with the
+/// import; every node takes due rows with a lease (SKIP LOCKED), so a crash or an outage only delays it.
+/// </summary>
+public sealed class IdentityLinking(IServiceScopeFactory scopes, IOptions<IdentityLinkingOptions> options, TimeProvider time, ILogger<IdentityLinking> logger)
+    : BackgroundService
+{
+    private const int Batch = 16;
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromHours(1);
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>Asks this node to look for due links now (an import just committed one).</summary>
+    public void Wake()
+    {
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already woken: one round takes every due link.
+        }
+    }
+
+    public override void Dispose()
+    {
+        _wake.Dispose();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await RunDueAsync(stoppingToken) == Batch)
+                {
+                    // A full batch: there may be more due.
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // Our own database is unavailable, for instance: the rows wait, and the next round tries again.
+                logger.LogWarning(ex, "Identity linking round failed; it is tried again later");
+            }
+
+            try
+            {
+                await _wake.WaitAsync(options.Value.PollInterval, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <returns>How many links this round took.</returns>
+    private async Task<int> RunDueAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
+        var now = time.GetUtcNow();
+        var leaseUntil = now + options.Value.Lease;
+        var claimed = await db.Database.SqlQuery<ClaimedLink>($"""
+            UPDATE "PendingIdentityLinks" SET "DueAt" = {leaseUntil}, "Attempts" = "Attempts" + 1
+            WHERE "UserId" IN (SELECT "UserId" FROM "PendingIdentityLinks" WHERE "DueAt" <= {now}
+                               ORDER BY "DueAt" LIMIT {Batch} FOR UPDATE SKIP LOCKED)
+            RETURNING "UserId", "Attempts"
+            """).ToListAsync(cancellationToken);
+
+        foreach (var link in claimed)
+        {
+            await using var work = scopes.CreateAsyncScope();
+            var directory = work.ServiceProvider.GetRequiredService<LegacyDirectory>();
+            var complete = await directory.LinkIdentitiesAsync(link.UserId, cancellationToken);
+            if (complete)
+            {
+                await db.PendingIdentityLinks.Where(l => l.UserId == link.UserId).ExecuteDeleteAsync(cancellationToken);
+                continue;
+            }
+
+            var delay = options.Value.RetryDelay * Math.Pow(2, Math.Min(link.Attempts - 1, 16));
+            var due = time.GetUtcNow() + (delay < MaxRetryDelay ? delay : MaxRetryDelay);
+            await db.PendingIdentityLinks.Where(l => l.UserId == link.UserId)
+                .ExecuteUpdateAsync(set => set.SetProperty(l => l.DueAt, due), cancellationToken);
+            logger.LogInformation("Identity linking for user {UserId} waits for a legacy system; next try at {Due}", link.UserId, due);
+        }
+
+        return claimed.Count;
+    }
+
+    private sealed class ClaimedLink
+    {
+        public Guid UserId { get; init; }
+
+        public int Attempts { get; init; }
+    }
+}
