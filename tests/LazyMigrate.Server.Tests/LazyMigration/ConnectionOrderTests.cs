@@ -28,6 +28,7 @@ public sealed class TwoConnectionsFixture : LegacyServerFixture
     {
         await base.DisposeAsync();
         await Second.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 }
 
@@ -44,18 +45,18 @@ public class ConnectionOrderTests(TwoConnectionsFixture fixture) : IClassFixture
     }
 
     [Fact]
-    public async Task AUserBothConnectionsKnow_BelongsToTheFirst_AndIsImportedOnce()
+    public async Task AUserBothConnectionsKnow_IsImportedOnce_FromTheFirstThatAcceptsThePassword()
     {
         var email = $"in-both-{Guid.NewGuid():N}@legacy.example";
         var inFirst = await fixture.Legacy.AddUserAsync("the first system's password", email: email);
         var inSecond = await fixture.Second.AddUserAsync("the second system's password", email: email);
 
-        // The first connection knows the user and rejects the second system's password: the attempt ends there.
-        Assert.True((await fixture.LogInAsync(email, inSecond.Password)).IsLogin);
-        Assert.False((await fixture.LogInAsync(email, inFirst.Password)).IsLogin);
-        Assert.False((await fixture.LogInAsync(email, inFirst.Password)).IsLogin);
+        // The first connection does not accept the second system's password; the second does (its address is verified).
+        Assert.False((await fixture.LogInAsync(email, inSecond.Password)).IsLogin);
+        // Migrated now: only the native password (the one just typed) signs in.
+        Assert.True((await fixture.LogInAsync(email, inFirst.Password)).IsLogin);
 
-        Assert.Equal(["legacy"], await SourcesAsync(email));
+        Assert.Equal(["second"], await SourcesAsync(email));
     }
 
     private async Task<List<string?>> SourcesAsync(string email)

@@ -27,14 +27,14 @@ public sealed class LegacyDatabase : IAsyncDisposable
     }
 
     /// <summary>Adds a legacy user with a bcrypt hash (cost 4: the tests measure behaviour, not bcrypt) and returns its email.</summary>
-    public async Task<LegacyUser> AddUserAsync(string password, string givenName = "Grace", string familyName = "Hopper", string? email = null)
+    public async Task<LegacyUser> AddUserAsync(string password, string givenName = "Grace", string familyName = "Hopper", string? email = null, bool emailVerified = true)
     {
         var id = Interlocked.Increment(ref _nextId);
         email ??= $"legacy-{Guid.NewGuid():N}@legacy.example";
         await ExecuteAsync(
             "INSERT INTO users (id, email, username, first_name, last_name, phone, email_verified, hash_algorithm, password_hash) " +
-            "VALUES (@id, @email, @username, @given, @family, '+1 202 555 0199', true, 'bcrypt', crypt(@password, gen_salt('bf', 4)))",
-            ("id", id), ("email", email), ("username", "legacy" + id + Guid.NewGuid().ToString("N")[..6]), ("given", givenName), ("family", familyName), ("password", password));
+            "VALUES (@id, @email, @username, @given, @family, '+1 202 555 0199', @verified, 'bcrypt', crypt(@password, gen_salt('bf', 4)))",
+            ("id", id), ("email", email), ("username", "legacy" + id + Guid.NewGuid().ToString("N")[..6]), ("given", givenName), ("family", familyName), ("password", password), ("verified", emailVerified));
         return new LegacyUser(id.ToString(System.Globalization.CultureInfo.InvariantCulture), email, password);
     }
 
@@ -49,6 +49,19 @@ public sealed class LegacyDatabase : IAsyncDisposable
         }
 
         await command.ExecuteNonQueryAsync();
+    }
+
+    public async Task<object?> QueryScalarAsync(string sql, params (string Name, object Value)[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        return await command.ExecuteScalarAsync();
     }
 
     public ValueTask DisposeAsync() => _database.DisposeAsync();

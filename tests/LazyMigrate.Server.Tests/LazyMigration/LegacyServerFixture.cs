@@ -28,6 +28,9 @@ public class LegacyServerFixture : IAsyncLifetime
 
     protected virtual TimeSpan Timeout => TimeSpan.FromSeconds(5);
 
+    /// <summary>The <c>legacy</c> connection's login script file; null for the demo's own.</summary>
+    protected virtual string? FirstLoginScript() => null;
+
     public Browser CreateBrowser() => new(Server);
 
     /// <summary>A fresh browser fills in and submits the login form; returns where it ended up.</summary>
@@ -42,7 +45,7 @@ public class LegacyServerFixture : IAsyncLifetime
         Legacy = await LegacyDatabase.CreateAsync();
         _store = await PostgresServer.CreateDatabaseAsync();
         var settings = TestClients.Settings(LazyMigrateServer.InMemoryIssuer);
-        foreach (var (key, value) in ConnectionSettings(0, "legacy", LegacyConnectionString(Legacy), Timeout))
+        foreach (var (key, value) in ConnectionSettings(0, "legacy", LegacyConnectionString(Legacy), Timeout, FirstLoginScript()))
         {
             settings[key] = value;
         }

@@ -13,6 +13,7 @@ public class ManagementAuthTests(ManagementApiFixture fixture) : IClassFixture<M
         { "POST", "/api/v1/users", "create:users" },
         { "PATCH", "/api/v1/users/00000000-0000-0000-0000-000000000001", "update:users" },
         { "DELETE", "/api/v1/users/00000000-0000-0000-0000-000000000001", "delete:users" },
+        { "DELETE", "/api/v1/users/00000000-0000-0000-0000-000000000001/identities/legacy/42", "update:users" },
         { "GET", "/api/v1/stats/migration", "read:stats" },
         { "GET", "/api/v1/connections", "read:connections" },
         { "GET", "/api/v1/connections/legacy", "read:connections" },
