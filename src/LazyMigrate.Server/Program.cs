@@ -1,7 +1,7 @@
 using System.Globalization;
 using LazyMigrate.Server.Account;
-using LazyMigrate.Server.Connect;
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.Oidc;
+using LazyMigrate.Server.LegacyConnections;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Demo;
 using LazyMigrate.Server.Hosting;
@@ -17,7 +17,7 @@ try
     builder.AddObservability();
     builder.Services.AddData();
     builder.Services.AddAccounts();
-    builder.Services.AddConnect();
+    builder.Services.AddOidc();
     builder.Services.AddLegacyConnections();
     builder.Services.AddManagement();
     builder.Services.AddDemo();
@@ -34,7 +34,7 @@ try
     app.UseAuthorization();
     app.UseRateLimiter();
 
-    app.MapConnect();
+    app.MapOidc();
     app.MapManagementApi();
     app.MapDemo();
     app.MapRazorPages();

@@ -1,6 +1,6 @@
 using System.Net;
 using LazyMigrate.Scripting;
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.LegacyConnections;
 using LazyMigrate.Server.Tests.Hosting;
 using LazyMigrate.Server.Users;
 using Microsoft.Extensions.DependencyInjection;

@@ -1,5 +1,6 @@
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Login;
+using LazyMigrate.Server.Users;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -55,16 +56,16 @@ public static class AccountExtensions
         services.AddScoped<LazyMigration.UserImporter>();
         services.AddScoped<LazyMigration.AccountExistence>();
         services.AddScoped<LoginThrottle>();
-        services.AddScoped<LazyMigration.UserDeletion>();
-        services.AddScoped<LazyMigration.AuditTrail>();
-        services.AddHostedService<LazyMigration.AuditPruning>();
+        services.AddScoped<UserDeletion>();
+        services.AddScoped<Audit.AuditTrail>();
+        services.AddHostedService<Audit.AuditPruning>();
         services.AddScoped<LazyMigration.MigrationStats>();
         services.AddMemoryCache();
         services.AddOptions<Email.EmailOptions>().BindConfiguration("LazyMigrate:Email");
         services.AddSingleton<Email.EmailSender>();
-        services.AddSingleton<LazyMigration.PasswordResetRequests>();
-        services.AddHostedService<LazyMigration.PasswordResetWorker>();
-        services.AddScoped<LazyMigration.PasswordResets>();
+        services.AddSingleton<PasswordResetRequests>();
+        services.AddHostedService<PasswordResetWorker>();
+        services.AddScoped<PasswordResets>();
         services.AddHttpContextAccessor();
         return services;
     }

@@ -1,5 +1,5 @@
 using LazyMigrate.Scripting;
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.LegacyConnections;
 using LazyMigrate.Server.Data;
 using Microsoft.AspNetCore.Identity;
 

@@ -1,6 +1,7 @@
 using LazyMigrate.Scripting;
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
+using LazyMigrate.Server.LegacyConnections;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Caching.Memory;
 

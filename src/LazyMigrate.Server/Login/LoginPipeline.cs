@@ -1,7 +1,9 @@
 using LazyMigrate.Scripting;
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.LazyMigration;
+using LazyMigrate.Server.LegacyConnections;
+using LazyMigrate.Server.Users;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 

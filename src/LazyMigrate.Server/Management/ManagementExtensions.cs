@@ -1,8 +1,9 @@
 using System.Text.Json.Serialization;
 using System.Threading.RateLimiting;
-using LazyMigrate.Server.Connect;
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.LazyMigration;
+using LazyMigrate.Server.LegacyConnections;
+using LazyMigrate.Server.Oidc;
 using LazyMigrate.Server.Users;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;

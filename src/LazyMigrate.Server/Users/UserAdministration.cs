@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LazyMigrate.Scripting;
 using LazyMigrate.Scripting.Sandbox;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.LazyMigration;
 using Microsoft.AspNetCore.Identity;

@@ -1,6 +1,7 @@
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.LazyMigration;
+using LazyMigrate.Server.LegacyConnections;
 using LazyMigrate.Server.Tests.Hosting;
 using LazyMigrate.Testing;
 using Microsoft.EntityFrameworkCore;

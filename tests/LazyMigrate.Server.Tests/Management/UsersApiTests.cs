@@ -279,7 +279,7 @@ public class UsersApiTests(ManagementApiFixture fixture) : IClassFixture<Managem
 
         Assert.True(await fixture.WithDatabaseAsync(db => db.Tombstones.AnyAsync(t => t.Connection == "legacy" && t.LegacyId == kept.Id, Ct)));
         Assert.True(await fixture.WithDatabaseAsync(db => db.AuditEvents.AnyAsync(
-            a => a.Type == LazyMigrate.Server.LazyMigration.AuditEventType.UserDeleted && a.UserId == keptId && a.Reason == "Tombstoned" && a.Actor == "client:machine", Ct)));
+            a => a.Type == LazyMigrate.Server.Audit.AuditEventType.UserDeleted && a.UserId == keptId && a.Reason == "Tombstoned" && a.Actor == "client:machine", Ct)));
         Assert.True((await fixture.LogInAsync(kept.Email, kept.Password)).IsLogin);
         Assert.False((await fixture.LogInAsync(back.Email, back.Password)).IsLogin);
         Assert.True(await fixture.WithDatabaseAsync(db => db.Users.AnyAsync(u => u.LegacyId == back.Id, Ct)));

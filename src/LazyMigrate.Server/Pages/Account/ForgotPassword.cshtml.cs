@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using LazyMigrate.Scripting.Sandbox;
+using LazyMigrate.Server.Account;
 using LazyMigrate.Server.LazyMigration;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using LazyMigrate.Scripting;
 using LazyMigrate.Scripting.Sandbox;
 using LazyMigrate.Server.Account;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.LazyMigration;
 using Microsoft.AspNetCore.Identity;

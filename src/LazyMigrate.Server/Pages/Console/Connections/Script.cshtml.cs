@@ -1,5 +1,5 @@
 using LazyMigrate.Scripting;
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.LegacyConnections;
 using Microsoft.AspNetCore.Mvc;
 
 namespace LazyMigrate.Server.Pages.Console.Connections;

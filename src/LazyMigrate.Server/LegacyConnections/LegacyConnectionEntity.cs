@@ -1,6 +1,6 @@
 using LazyMigrate.Scripting;
 
-namespace LazyMigrate.Server.Connections;
+namespace LazyMigrate.Server.LegacyConnections;
 
 public enum ConnectionState
 {

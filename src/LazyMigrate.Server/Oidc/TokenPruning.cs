@@ -2,13 +2,13 @@ using LazyMigrate.Server.Data;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 
-namespace LazyMigrate.Server.Connect;
+namespace LazyMigrate.Server.Oidc;
 
 /// <summary>
 /// Deletes expired, redeemed and revoked tokens and dead authorizations in the background, so the token table does not
 /// grow forever. Every node runs it; the deletes are idempotent.
 /// </summary>
-public sealed class TokenPruning(IServiceScopeFactory scopes, DatabaseReadiness readiness, IOptions<ConnectOptions> options,
+public sealed class TokenPruning(IServiceScopeFactory scopes, DatabaseReadiness readiness, IOptions<OidcOptions> options,
     TimeProvider time, ILogger<TokenPruning> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

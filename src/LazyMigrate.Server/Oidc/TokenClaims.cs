@@ -4,7 +4,7 @@ using LazyMigrate.Server.Data;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
-namespace LazyMigrate.Server.Connect;
+namespace LazyMigrate.Server.Oidc;
 
 /// <summary>What a user's tokens and userinfo say about them, per granted scope, and which token each claim goes into.</summary>
 public static class TokenClaims

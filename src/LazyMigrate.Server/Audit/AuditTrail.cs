@@ -1,6 +1,6 @@
 using LazyMigrate.Server.Data;
 
-namespace LazyMigrate.Server.LazyMigration;
+namespace LazyMigrate.Server.Audit;
 
 /// <summary>What happened, for the admin: logins, migrations, refusals, script failures, deletions, configuration.</summary>
 public enum AuditEventType

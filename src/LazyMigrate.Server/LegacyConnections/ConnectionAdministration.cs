@@ -2,12 +2,13 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using LazyMigrate.Scripting;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.LazyMigration;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
-namespace LazyMigrate.Server.Connections;
+namespace LazyMigrate.Server.LegacyConnections;
 
 /// <summary>What administrators see of a connection. Secrets are write-only: only whether they are set.</summary>
 public sealed record ConnectionView(

@@ -2,7 +2,7 @@ using LazyMigrate.Scripting;
 using LazyMigrate.Server.Data;
 using Microsoft.EntityFrameworkCore;
 
-namespace LazyMigrate.Server.Connections;
+namespace LazyMigrate.Server.LegacyConnections;
 
 /// <summary>
 /// The Importing connections, in order, ready for the sandbox (secrets unprotected, latest script versions).

@@ -4,15 +4,15 @@ using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
-namespace LazyMigrate.Server.Connect;
+namespace LazyMigrate.Server.Oidc;
 
-public static class ConnectExtensions
+public static class OidcExtensions
 {
     /// <summary>OpenIddict server (and local token validation), keys from the database, clients from configuration.</summary>
-    public static IServiceCollection AddConnect(this IServiceCollection services)
+    public static IServiceCollection AddOidc(this IServiceCollection services)
     {
-        services.AddOptions<ConnectOptions>().BindConfiguration(ConnectOptions.Section).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ConnectOptions>, ConnectOptionsValidator>();
+        services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OidcOptions>, OidcOptionsValidator>();
 
         services.AddOpenIddict()
             // Applications, authorizations, scopes and tokens live in our DbContext.
@@ -60,11 +60,11 @@ public static class ConnectExtensions
 
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ServerKeyOptions>();
         services.AddOptions<OpenIddictServerOptions>()
-            .Configure<IOptions<ConnectOptions>>((server, connect) => server.Issuer = connect.Value.IssuerUri);
+            .Configure<IOptions<OidcOptions>>((server, connect) => server.Issuer = connect.Value.IssuerUri);
 
         // Note: plain HTTP only when LazyMigrate:AllowHttp says so (local runs, tests, TLS terminated by a proxy).
         services.AddOptions<OpenIddictServerAspNetCoreOptions>()
-            .Configure<IOptions<ConnectOptions>>((aspNet, connect) => aspNet.DisableTransportSecurityRequirement = connect.Value.AllowHttp);
+            .Configure<IOptions<OidcOptions>>((aspNet, connect) => aspNet.DisableTransportSecurityRequirement = connect.Value.AllowHttp);
 
         services.AddScoped<IDatabaseSeeder, ServerKeyGenerator>();
         services.AddScoped<IDatabaseSeeder, ClientSeeder>();

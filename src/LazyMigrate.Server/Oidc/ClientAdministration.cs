@@ -1,10 +1,11 @@
 using System.Security.Cryptography;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.LazyMigration;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
-namespace LazyMigrate.Server.Connect;
+namespace LazyMigrate.Server.Oidc;
 
 public sealed record ClientView(
     string ClientId,
@@ -54,7 +55,7 @@ public abstract record ClientResult
 public sealed class ClientAdministration(
     IOpenIddictApplicationManager applications,
     IOpenIddictScopeManager scopes,
-    IOptions<ConnectOptions> options,
+    IOptions<OidcOptions> options,
     AuditTrail audit,
     ILogger<ClientAdministration> logger)
 {

@@ -3,15 +3,18 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using LazyMigrate.Scripting;
-using LazyMigrate.Server.Connect;
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Email;
+using LazyMigrate.Server.LazyMigration;
+using LazyMigrate.Server.LegacyConnections;
+using LazyMigrate.Server.Oidc;
+using LazyMigrate.Server.Users;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace LazyMigrate.Server.LazyMigration;
+namespace LazyMigrate.Server.Account;
 
 /// <summary>A reset link sent to a legacy user who has not migrated yet: completing it creates the user.</summary>
 public sealed class PendingReset
@@ -80,7 +83,7 @@ public sealed class PasswordResets(
     UserImporter importer,
     EmailSender email,
     AuditTrail audit,
-    IOptions<ConnectOptions> connect,
+    IOptions<OidcOptions> connect,
     TimeProvider time,
     ILogger<PasswordResets> logger)
 {

@@ -3,7 +3,7 @@ using LazyMigrate.Server.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace LazyMigrate.Server.LazyMigration;
+namespace LazyMigrate.Server.Audit;
 
 /// <summary>
 /// Deletes audit entries older than <see cref="AccountOptions.AuditRetention"/> once a day, so the trail of a long

@@ -1,9 +1,9 @@
 using Microsoft.Extensions.Options;
 
-namespace LazyMigrate.Server.Connect;
+namespace LazyMigrate.Server.Oidc;
 
 /// <summary>The protocol side of the <c>LazyMigrate</c> configuration section: issuer, transport and seeded clients.</summary>
-public sealed class ConnectOptions
+public sealed class OidcOptions
 {
     public const string Section = "LazyMigrate";
 
@@ -54,9 +54,9 @@ public sealed class ClientDefinition
 }
 
 /// <summary>Fails start-up with the name of the offending setting, so a bad deployment never half-works.</summary>
-public sealed class ConnectOptionsValidator : IValidateOptions<ConnectOptions>
+public sealed class OidcOptionsValidator : IValidateOptions<OidcOptions>
 {
-    public ValidateOptionsResult Validate(string? name, ConnectOptions options)
+    public ValidateOptionsResult Validate(string? name, OidcOptions options)
     {
         var failures = new List<string>();
         if (options.Issuer is not { IsAbsoluteUri: true })

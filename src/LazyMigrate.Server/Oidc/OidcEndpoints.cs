@@ -10,19 +10,19 @@ using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
-namespace LazyMigrate.Server.Connect;
+namespace LazyMigrate.Server.Oidc;
 
 /// <summary>
 /// The OIDC endpoints OpenIddict passes through to us (authorization, token, userinfo, end-session). OpenIddict has
 /// already validated each request (client, redirect URI, PKCE, grant type) before a handler here runs; the handlers decide
 /// who the user is and what goes into the tokens. Kept close to the OpenIddict samples so it compares with upstream.
 /// </summary>
-public static class ConnectEndpoints
+public static class OidcEndpoints
 {
     public const string AuthorizationPath = "/connect/authorize";
     public const string EndSessionPath = "/connect/endsession";
 
-    public static IEndpointRouteBuilder MapConnect(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapOidc(this IEndpointRouteBuilder app)
     {
         app.MapMethods(AuthorizationPath, [HttpMethods.Get, HttpMethods.Post], Authorize);
         app.MapPost("/connect/token", Exchange);

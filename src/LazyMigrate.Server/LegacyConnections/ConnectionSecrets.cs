@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 
-namespace LazyMigrate.Server.Connections;
+namespace LazyMigrate.Server.LegacyConnections;
 
 /// <summary>Protects connection secrets at rest with the Data Protection keys every node shares.</summary>
 public sealed class ConnectionSecrets(IDataProtectionProvider provider)

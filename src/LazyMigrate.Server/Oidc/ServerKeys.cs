@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Server;
 
-namespace LazyMigrate.Server.Connect;
+namespace LazyMigrate.Server.Oidc;
 
 /// <summary>
 /// Creates the token signing and encryption keys on first start and stores them, protected, in the database so every

@@ -1,7 +1,9 @@
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
+using LazyMigrate.Server.LazyMigration;
 using Microsoft.EntityFrameworkCore;
 
-namespace LazyMigrate.Server.LazyMigration;
+namespace LazyMigrate.Server.Users;
 
 /// <summary>Deletes users. A migrated user leaves a <see cref="Tombstone"/> unless re-import is explicitly allowed.</summary>
 public sealed class UserDeletion(LazyMigrateDbContext db, AuditTrail audit, TimeProvider time, ILogger<UserDeletion> logger)

@@ -2,15 +2,15 @@ using LazyMigrate.Scripting;
 using LazyMigrate.Server.Data;
 using Microsoft.Extensions.Options;
 
-namespace LazyMigrate.Server.Connections;
+namespace LazyMigrate.Server.LegacyConnections;
 
-public static class ConnectionsExtensions
+public static class LegacyConnectionsExtensions
 {
     /// <summary>Legacy connections (configuration-seeded, stored with protected secrets) and the script sandbox.</summary>
     public static IServiceCollection AddLegacyConnections(this IServiceCollection services)
     {
-        services.AddOptions<ConnectionsOptions>().BindConfiguration("LazyMigrate").ValidateOnStart();
-        services.AddSingleton<IValidateOptions<ConnectionsOptions>, ConnectionsOptionsValidator>();
+        services.AddOptions<LegacyConnectionsOptions>().BindConfiguration("LazyMigrate").ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LegacyConnectionsOptions>, LegacyConnectionsOptionsValidator>();
         services.AddSingleton<ConnectionSecrets>();
         services.AddSingleton<LegacyConnectionCatalog>();
         services.AddScoped<IDatabaseSeeder, ConnectionSeeder>();

@@ -1,7 +1,7 @@
 using LazyMigrate.Server.Data;
 using Microsoft.EntityFrameworkCore;
 
-namespace LazyMigrate.Server.LazyMigration;
+namespace LazyMigrate.Server.Audit;
 
 public sealed record AuditQuery
 {

@@ -1,10 +1,10 @@
 using LazyMigrate.Scripting;
 using Microsoft.Extensions.Options;
 
-namespace LazyMigrate.Server.Connections;
+namespace LazyMigrate.Server.LegacyConnections;
 
 /// <summary><c>LazyMigrate__Connections__N__…</c>: legacy connections defined in configuration, applied at start-up.</summary>
-public sealed class ConnectionsOptions
+public sealed class LegacyConnectionsOptions
 {
     public List<ConnectionDefinition> Connections { get; set; } = [];
 }
@@ -68,9 +68,9 @@ public sealed class ScriptFiles
     public string? CountUsers { get; set; }
 }
 
-public sealed class ConnectionsOptionsValidator : IValidateOptions<ConnectionsOptions>
+public sealed class LegacyConnectionsOptionsValidator : IValidateOptions<LegacyConnectionsOptions>
 {
-    public ValidateOptionsResult Validate(string? name, ConnectionsOptions options)
+    public ValidateOptionsResult Validate(string? name, LegacyConnectionsOptions options)
     {
         var failures = new List<string>();
         var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
 
-namespace LazyMigrate.Server.Connect;
+namespace LazyMigrate.Server.Oidc;
 
 /// <summary>
 /// Makes the OpenIddict applications match <c>LazyMigrate:Clients</c> on every start: missing clients are created,
@@ -13,7 +13,7 @@ namespace LazyMigrate.Server.Connect;
 public sealed class ClientSeeder(
     IOpenIddictApplicationManager applications,
     IOpenIddictScopeManager scopes,
-    IOptions<ConnectOptions> options,
+    IOptions<OidcOptions> options,
     ILogger<ClientSeeder> logger) : IDatabaseSeeder
 {
     /// <summary>Scopes OpenIddict knows without a scope entity (registered on the server).</summary>

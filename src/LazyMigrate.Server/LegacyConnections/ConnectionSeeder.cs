@@ -5,7 +5,7 @@ using LazyMigrate.Server.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
-namespace LazyMigrate.Server.Connections;
+namespace LazyMigrate.Server.LegacyConnections;
 
 /// <summary>
 /// Applies the connections defined in configuration at start-up, idempotently (it runs under the start-up lock, so
@@ -15,9 +15,9 @@ namespace LazyMigrate.Server.Connections;
 /// </summary>
 public sealed class ConnectionSeeder(
     LazyMigrateDbContext db,
-    IOptions<ConnectionsOptions> options,
+    IOptions<LegacyConnectionsOptions> options,
     ConnectionSecrets secrets,
-    LazyMigration.AuditTrail audit,
+    Audit.AuditTrail audit,
     TimeProvider time,
     ILogger<ConnectionSeeder> logger) : IDatabaseSeeder
 {
@@ -68,7 +68,7 @@ public sealed class ConnectionSeeder(
         await db.SaveChangesAsync(cancellationToken);
         foreach (var (connection, version) in changes)
         {
-            await audit.RecordAsync(LazyMigration.AuditEventType.ScriptChanged, connection: connection,
+            await audit.RecordAsync(Audit.AuditEventType.ScriptChanged, connection: connection,
                 detail: $"{version.Function} script version {version.Version} by {version.Author}", cancellationToken: cancellationToken);
         }
     }
