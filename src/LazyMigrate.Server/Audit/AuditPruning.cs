@@ -1,4 +1,3 @@
-using LazyMigrate.Server.Account;
 using LazyMigrate.Server.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -6,10 +5,10 @@ using Microsoft.Extensions.Options;
 namespace LazyMigrate.Server.Audit;
 
 /// <summary>
-/// Deletes audit entries older than <see cref="AccountOptions.AuditRetention"/> once a day, so the trail of a long
+/// Deletes audit entries older than <see cref="AuditOptions.AuditRetention"/> once a day, so the trail of a long
 /// migration (a row per login) does not grow without bound. Every node runs it; the delete is idempotent.
 /// </summary>
-public sealed class AuditPruning(IServiceScopeFactory scopes, DatabaseReadiness readiness, IOptions<AccountOptions> options,
+public sealed class AuditPruning(IServiceScopeFactory scopes, DatabaseReadiness readiness, IOptions<AuditOptions> options,
     TimeProvider time, ILogger<AuditPruning> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)

@@ -2,7 +2,7 @@ using LazyMigrate.Server.Data;
 
 namespace LazyMigrate.Server.Audit;
 
-/// <summary>What happened, for the admin: logins, migrations, refusals, script failures, deletions, configuration.</summary>
+/// <summary>What happened, for the admin: logins, migrations, refusals, script failures and trials, deletions, configuration.</summary>
 public enum AuditEventType
 {
     LoginSucceeded,
@@ -19,6 +19,7 @@ public enum AuditEventType
     UserUnblocked,
     ConnectionChanged,
     ClientChanged,
+    ScriptTried,
 }
 
 /// <summary>One entry of the audit trail. Never holds a password or a secret: reasons are classes, details are ours.</summary>

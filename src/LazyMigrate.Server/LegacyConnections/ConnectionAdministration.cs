@@ -1,10 +1,7 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using LazyMigrate.Scripting;
 using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
-using LazyMigrate.Server.LazyMigration;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
@@ -60,28 +57,6 @@ public sealed record ConnectionChange
     public bool ConfirmDisconnect { get; init; }
 }
 
-public sealed record ScriptView(string Connection, ScriptFunction Function, int Version, string Content, string Author, DateTimeOffset CreatedAt)
-{
-    /// <summary>A script's ETag is its version: any save in between makes an older one stale.</summary>
-    public string ETag => ScriptETag(Version);
-
-    public static string ScriptETag(int version) => $"\"v{version}\"";
-}
-
-public sealed record ScriptVersionSummary(int Version, string ContentHash, string Author, DateTimeOffset CreatedAt, int Length);
-
-/// <summary>The result of a dry run, shown to the admin (never to end users).</summary>
-public sealed record ScriptTrial(
-    string Outcome,
-    LegacyProfile? Profile,
-    long? Users,
-    string? Reason,
-    string? Message,
-    int? Line,
-    int? Column,
-    IReadOnlyList<ScriptLogEntry> Logs,
-    double DurationMs);
-
 /// <summary>How an administrative change of a connection or script ended.</summary>
 public abstract record ConnectionResult
 {
@@ -102,9 +77,8 @@ public abstract record ConnectionResult
 }
 
 /// <summary>
-/// Legacy connections and their scripts for the management API and the console: settings, lifecycle, script versions
-/// (saved, listed, rolled back, never edited in place) and dry runs. Changes reach the login path of this node at once
-/// and of other nodes within the catalog's cache time.
+/// Legacy connections for the management API and the console: settings, secrets, limits, order and lifecycle. Changes
+/// reach the login path of this node at once and of other nodes within the catalog's cache time.
 /// </summary>
 public sealed class ConnectionAdministration(
     LazyMigrateDbContext db,
@@ -115,8 +89,6 @@ public sealed class ConnectionAdministration(
     TimeProvider time,
     ILogger<ConnectionAdministration> logger)
 {
-    public const int MaxScriptLength = 256 * 1024;
-
     public async Task<IReadOnlyList<ConnectionView>> ListAsync(CancellationToken cancellationToken)
     {
         var entities = await db.LegacyConnections.AsNoTracking().OrderBy(c => c.Order).ThenBy(c => c.Name).ToListAsync(cancellationToken);
@@ -264,198 +236,7 @@ public sealed class ConnectionAdministration(
         return new ConnectionResult.Done<ConnectionView>(View(entity, await LatestVersionsAsync(entity.Id, cancellationToken)));
     }
 
-    public async Task<ScriptView?> GetScriptAsync(string name, ScriptFunction function, int? version, CancellationToken cancellationToken)
-    {
-        var query = from s in db.ScriptVersions.AsNoTracking()
-                    join c in db.LegacyConnections on s.ConnectionId equals c.Id
-                    where c.Name == name && s.Function == function && (version == null || s.Version == version)
-                    orderby s.Version descending
-                    select s;
-        var script = await query.FirstOrDefaultAsync(cancellationToken);
-        return script is null ? null : new ScriptView(name, function, script.Version, script.Content, script.Author, script.CreatedAt);
-    }
-
-    public async Task<IReadOnlyList<ScriptVersionSummary>?> ListVersionsAsync(string name, ScriptFunction function, CancellationToken cancellationToken)
-    {
-        var connection = await db.LegacyConnections.AsNoTracking().SingleOrDefaultAsync(c => c.Name == name, cancellationToken);
-        if (connection is null)
-        {
-            return null;
-        }
-
-        return await db.ScriptVersions.AsNoTracking()
-            .Where(s => s.ConnectionId == connection.Id && s.Function == function)
-            .OrderByDescending(s => s.Version)
-            .Select(s => new ScriptVersionSummary(s.Version, s.ContentHash, s.Author, s.CreatedAt, s.Content.Length))
-            .ToListAsync(cancellationToken);
-    }
-
-    /// <summary>Saves <paramref name="content"/> as the next version, if it parses and nobody saved since <paramref name="ifMatch"/>.</summary>
-    /// <param name="ifMatch">The script ETag the editor started from; required once a version exists (<c>*</c> overrides).</param>
-    public async Task<ConnectionResult> SaveScriptAsync(string name, ScriptFunction function, string? content, string? ifMatch, string actor, CancellationToken cancellationToken)
-    {
-        if (string.IsNullOrWhiteSpace(content))
-        {
-            return new ConnectionResult.Invalid(new Dictionary<string, string[]> { ["content"] = ["The script is empty."] });
-        }
-
-        if (content.Length > MaxScriptLength)
-        {
-            return new ConnectionResult.Invalid(new Dictionary<string, string[]> { ["content"] = [$"Scripts are limited to {MaxScriptLength / 1024} KB."] });
-        }
-
-        var validation = scripts.Validate(content);
-        if (!validation.IsValid)
-        {
-            return new ConnectionResult.Invalid(new Dictionary<string, string[]>
-            {
-                ["content"] = validation.Errors.Select(e => $"Line {e.Line}, column {e.Column}: {e.Message}").ToArray(),
-            }, validation.Errors);
-        }
-
-        return await AddVersionAsync(name, function, content, ifMatch, actor, detail: null, cancellationToken);
-    }
-
-    /// <summary>Makes an earlier version current again by saving its content as a new version (history is never rewritten).</summary>
-    public async Task<ConnectionResult> RollbackAsync(string name, ScriptFunction function, int version, string? ifMatch, string actor, CancellationToken cancellationToken)
-    {
-        var earlier = await GetScriptAsync(name, function, version, cancellationToken);
-        if (earlier is null)
-        {
-            return new ConnectionResult.NotFound();
-        }
-
-        return await AddVersionAsync(name, function, earlier.Content, ifMatch ?? "*", actor, $"rollback to version {version}", cancellationToken);
-    }
-
-    /// <summary>
-    /// Runs a script without importing anything: the saved version, or <paramref name="draft"/> (the editor's unsaved text)
-    /// in its place. The result, the script's log lines and its duration come back to the admin.
-    /// </summary>
-    public async Task<ConnectionResult> TryAsync(string name, ScriptFunction function, string? draft, string? email, string? password, CancellationToken cancellationToken)
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (function != ScriptFunction.CountUsers && string.IsNullOrWhiteSpace(email))
-        {
-            errors["email"] = ["An email or username to try is required."];
-        }
-
-        if (function == ScriptFunction.Login && string.IsNullOrEmpty(password))
-        {
-            errors["password"] = ["The login script needs a password to try."];
-        }
-
-        if (draft is { Length: > MaxScriptLength })
-        {
-            errors["content"] = [$"Scripts are limited to {MaxScriptLength / 1024} KB."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return new ConnectionResult.Invalid(errors);
-        }
-
-        var entity = await db.LegacyConnections.AsNoTracking().SingleOrDefaultAsync(c => c.Name == name, cancellationToken);
-        if (entity is null)
-        {
-            return new ConnectionResult.NotFound();
-        }
-
-        var versions = await db.ScriptVersions.AsNoTracking().Where(s => s.ConnectionId == entity.Id).ToListAsync(cancellationToken);
-        if (draft is not null)
-        {
-            versions.Add(new ScriptVersion { Function = function, Version = int.MaxValue, Content = draft, ContentHash = "", Author = "" });
-        }
-
-        var connection = catalog.Describe(entity, versions);
-        var context = new ScriptContext { DryRun = true };
-        var result = function switch
-        {
-            ScriptFunction.Login => await scripts.LoginAsync(connection, email!, password!, context, cancellationToken),
-            ScriptFunction.GetUser => await scripts.GetUserAsync(connection, email!, context, cancellationToken),
-            _ => await scripts.CountUsersAsync(connection, context, cancellationToken),
-        };
-
-        var trial = result.Outcome switch
-        {
-            ScriptOutcome.Found found => Trial("Found", result) with { Profile = found.Profile },
-            ScriptOutcome.Counted counted => Trial("Counted", result) with { Users = counted.Users },
-            ScriptOutcome.UnknownUser => Trial("UnknownUser", result),
-            ScriptOutcome.WrongPassword => Trial("WrongPassword", result),
-            ScriptOutcome.Failed failed => Trial("Failed", result) with
-            {
-                Reason = failed.Reason.ToString(),
-                Message = failed.Message,
-                Line = failed.Line,
-                Column = failed.Column,
-            },
-            _ => Trial(result.Outcome.GetType().Name, result),
-        };
-
-        // The password is never logged; the admin's trial is, for the audit of who probed the legacy system.
-        logger.LogInformation("Dry run of {Function} on connection {Connection}: {Outcome} in {Duration} ms",
-            function, name, trial.Outcome, (int)trial.DurationMs);
-        return new ConnectionResult.Done<ScriptTrial>(trial);
-
-        static ScriptTrial Trial(string outcome, ScriptResult result) =>
-            new(outcome, null, null, null, null, null, null, result.Logs, Math.Round(result.Duration.TotalMilliseconds, 2));
-    }
-
     public static string ETag(LegacyConnectionEntity entity) => $"\"{entity.Version}\"";
-
-    private async Task<ConnectionResult> AddVersionAsync(string name, ScriptFunction function, string content, string? ifMatch, string actor, string? detail, CancellationToken cancellationToken)
-    {
-        var entity = await db.LegacyConnections.AsNoTracking().SingleOrDefaultAsync(c => c.Name == name, cancellationToken);
-        if (entity is null)
-        {
-            return new ConnectionResult.NotFound();
-        }
-
-        var latest = await db.ScriptVersions.AsNoTracking()
-            .Where(s => s.ConnectionId == entity.Id && s.Function == function)
-            .OrderByDescending(s => s.Version)
-            .FirstOrDefaultAsync(cancellationToken);
-        var current = latest?.Version ?? 0;
-        if (current > 0 && ifMatch != "*" && ifMatch != ScriptView.ScriptETag(current))
-        {
-            return new ConnectionResult.Stale(ScriptView.ScriptETag(current));
-        }
-
-        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(content)));
-        if (latest is not null && latest.ContentHash == hash)
-        {
-            // Shipping the same file again (a deployment re-run) is not a change: no new version, no audit entry.
-            return new ConnectionResult.Done<ScriptView>(new ScriptView(name, function, latest.Version, latest.Content, latest.Author, latest.CreatedAt));
-        }
-
-        var version = new ScriptVersion
-        {
-            ConnectionId = entity.Id,
-            Function = function,
-            Version = current + 1,
-            Content = content,
-            ContentHash = hash,
-            Author = actor,
-            CreatedAt = time.GetUtcNow(),
-        };
-        db.ScriptVersions.Add(version);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            // Another save took this version number between our read and our insert.
-            db.ChangeTracker.Clear();
-            return new ConnectionResult.Stale(ScriptView.ScriptETag(current + 1));
-        }
-
-        catalog.Invalidate();
-        await audit.RecordAsync(AuditEventType.ScriptChanged, connection: name,
-            detail: $"{function} script version {version.Version}" + (detail is null ? "" : $" ({detail})"), actor: actor, cancellationToken: cancellationToken);
-        logger.LogInformation("Connection {Connection}: {Function} script version {Version} saved by {Actor}", name, function, version.Version, actor);
-        return new ConnectionResult.Done<ScriptView>(new ScriptView(name, function, version.Version, content, actor, version.CreatedAt));
-    }
 
     private async Task<Dictionary<(Guid, ScriptFunction), int>> LatestVersionsAsync(Guid? connectionId, CancellationToken cancellationToken) =>
         await db.ScriptVersions.AsNoTracking()
@@ -479,26 +260,11 @@ public sealed class ConnectionAdministration(
             entity.TimeoutMilliseconds,
             entity.MaxConcurrentCalls,
             entity.MaxQueuedCalls,
-            Enum.GetValues<ScriptFunction>().Where(f => versions.ContainsKey((entity.Id, f))).ToDictionary(f => Camel(f), f => versions[(entity.Id, f)]),
+            Enum.GetValues<ScriptFunction>().Where(f => versions.ContainsKey((entity.Id, f))).ToDictionary(f => ScriptFunctionNames.Camel(f), f => versions[(entity.Id, f)]),
             entity.CreatedAt,
             entity.UpdatedAt,
             ETag(entity));
     }
-
-    public static string Camel(ScriptFunction function) => function switch
-    {
-        ScriptFunction.Login => "login",
-        ScriptFunction.GetUser => "getUser",
-        _ => "countUsers",
-    };
-
-    public static ScriptFunction? ParseFunction(string value) => value.ToLowerInvariant() switch
-    {
-        "login" => ScriptFunction.Login,
-        "getuser" => ScriptFunction.GetUser,
-        "countusers" => ScriptFunction.CountUsers,
-        _ => null,
-    };
 
     private void Apply(LegacyConnectionEntity entity, ConnectionChange change)
     {

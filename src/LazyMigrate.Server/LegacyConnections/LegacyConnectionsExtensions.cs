@@ -6,7 +6,10 @@ namespace LazyMigrate.Server.LegacyConnections;
 
 public static class LegacyConnectionsExtensions
 {
-    /// <summary>Legacy connections (configuration-seeded, stored with protected secrets) and the script sandbox.</summary>
+    /// <summary>
+    /// Legacy connections (configuration-seeded, stored with protected secrets), the script sandbox, and their
+    /// administration: connections, script versions and rate-limited trials.
+    /// </summary>
     public static IServiceCollection AddLegacyConnections(this IServiceCollection services)
     {
         services.AddOptions<LegacyConnectionsOptions>().BindConfiguration("LazyMigrate").ValidateOnStart();
@@ -15,6 +18,11 @@ public static class LegacyConnectionsExtensions
         services.AddSingleton<LegacyConnectionCatalog>();
         services.AddScoped<IDatabaseSeeder, ConnectionSeeder>();
         services.AddLegacyUserScripts();
+
+        services.AddScoped<ConnectionAdministration>();
+        services.AddScoped<ScriptVersions>();
+        services.AddScoped<ScriptTrials>();
+        services.AddScriptTrialRateLimit();
         return services;
     }
 }

@@ -8,7 +8,7 @@ namespace LazyMigrate.Server.Oidc;
 
 public static class OidcExtensions
 {
-    /// <summary>OpenIddict server (and local token validation), keys from the database, clients from configuration.</summary>
+    /// <summary>OpenIddict server (and local token validation), keys from the database, clients from configuration and their administration.</summary>
     public static IServiceCollection AddOidc(this IServiceCollection services)
     {
         services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.Section).ValidateOnStart();
@@ -69,6 +69,7 @@ public static class OidcExtensions
         services.AddScoped<IDatabaseSeeder, ServerKeyGenerator>();
         services.AddScoped<IDatabaseSeeder, ClientSeeder>();
         services.AddHostedService<TokenPruning>();
+        services.AddScoped<ClientAdministration>();
         return services;
     }
 }

@@ -64,7 +64,7 @@ public class ScriptVersionTests
             {
                 await using var scope = server.Services.CreateAsyncScope();
                 var connections = scope.ServiceProvider.GetRequiredService<ConnectionAdministration>();
-                var saved = await connections.SaveScriptAsync("edited", ScriptFunction.Login,
+                var saved = await scope.ServiceProvider.GetRequiredService<ScriptVersions>().SaveScriptAsync("edited", ScriptFunction.Login,
                     "async function login(email, password, context) { log.info('edited'); return null; }", "*", "admin:someone", ct);
                 Assert.IsType<ConnectionResult.Done<ScriptView>>(saved);
                 var changed = await connections.UpdateAsync("edited", new ConnectionChange { TimeoutMilliseconds = 1234 }, "*", "admin:someone", ct);
