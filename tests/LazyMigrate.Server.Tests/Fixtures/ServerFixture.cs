@@ -1,6 +1,6 @@
 using LazyMigrate.Testing;
 
-namespace LazyMigrate.Server.Tests.Hosting;
+namespace LazyMigrate.Server.Tests.Fixtures;
 
 /// <summary>
 /// One server with its own fresh database for one test class (<c>IClassFixture&lt;ServerFixture&gt;</c>). Tests create

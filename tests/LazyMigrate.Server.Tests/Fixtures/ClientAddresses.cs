@@ -1,11 +1,10 @@
 using System.Net;
-using LazyMigrate.Server.Tests.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace LazyMigrate.Server.Tests.LazyMigration;
+namespace LazyMigrate.Server.Tests.Fixtures;
 
 /// <summary>
 /// In-memory requests have no client address; tests that need one (throttling per IP) send it in a header that only

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace LazyMigrate.Server.Tests.Hosting;
+namespace LazyMigrate.Server.Tests.Fixtures;
 
 /// <summary>
 /// The real server (Program) on a real PostgreSQL database, configured only through settings, exactly as a deployment

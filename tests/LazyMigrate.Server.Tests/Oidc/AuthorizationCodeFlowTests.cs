@@ -1,7 +1,7 @@
 using System.Net;
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 
-namespace LazyMigrate.Server.Tests.Connect;
+namespace LazyMigrate.Server.Tests.Oidc;
 
 public sealed class AuthorizationCodeFlowTests(ServerFixture fixture) : IClassFixture<ServerFixture>
 {

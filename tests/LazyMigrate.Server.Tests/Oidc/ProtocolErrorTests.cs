@@ -1,7 +1,7 @@
 using System.Net;
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 
-namespace LazyMigrate.Server.Tests.Connect;
+namespace LazyMigrate.Server.Tests.Oidc;
 
 /// <summary>Requests the server must refuse, each with the OAuth error a client can act on.</summary>
 public sealed class ProtocolErrorTests(ServerFixture fixture) : IClassFixture<ServerFixture>

@@ -1,11 +1,11 @@
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.LazyMigration;
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 using LazyMigrate.Server.Users;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace LazyMigrate.Server.Tests.LazyMigration;
+namespace LazyMigrate.Server.Tests.Users;
 
 public class TombstoneTests(LegacyServerFixture fixture) : IClassFixture<LegacyServerFixture>
 {

@@ -1,10 +1,10 @@
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Login;
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace LazyMigrate.Server.Tests.LazyMigration;
+namespace LazyMigrate.Server.Tests.Login;
 
 public class ThrottlingTests(LegacyServerFixture fixture) : IClassFixture<LegacyServerFixture>
 {

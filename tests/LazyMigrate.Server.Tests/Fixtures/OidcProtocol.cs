@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
-namespace LazyMigrate.Server.Tests.Hosting;
+namespace LazyMigrate.Server.Tests.Fixtures;
 
 /// <summary>
 /// An authorization request as a relying party builds it: fresh state, nonce and PKCE verifier. Properties can be
@@ -88,7 +88,7 @@ public sealed record ProtocolResponse(HttpStatusCode Status, JsonElement Json)
 }
 
 /// <summary>The relying party's side of the protocol, over the server's HTTP endpoints.</summary>
-public static class Oidc
+public static class OidcProtocol
 {
     public static Task<ProtocolResponse> ExchangeCodeAsync(this HttpClient http, AuthorizationRequest request, string code) =>
         http.PostFormAsync("/connect/token", Authenticate(request.Client, new()

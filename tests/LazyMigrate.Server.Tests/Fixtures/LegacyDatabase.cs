@@ -1,7 +1,7 @@
 using LazyMigrate.Testing;
 using Npgsql;
 
-namespace LazyMigrate.Server.Tests.LazyMigration;
+namespace LazyMigrate.Server.Tests.Fixtures;
 
 /// <summary>A legacy user database shaped like the demo one (demo/legacy), on the real PostgreSQL server.</summary>
 public sealed class LegacyDatabase : IAsyncDisposable

@@ -1,12 +1,12 @@
 using System.Diagnostics;
 using LazyMigrate.Server.Data;
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 using LazyMigrate.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using OpenIddict.Abstractions;
 
-namespace LazyMigrate.Server.Tests.Startup;
+namespace LazyMigrate.Server.Tests.Hosting;
 
 /// <summary>Start-up as operators see it: several nodes on one database, restarts, and configuration mistakes.</summary>
 public class StartupTests

@@ -2,11 +2,9 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LazyMigrate.Server.Data;
-using LazyMigrate.Server.Tests.Hosting;
-using LazyMigrate.Server.Tests.LazyMigration;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace LazyMigrate.Server.Tests.Management;
+namespace LazyMigrate.Server.Tests.Fixtures;
 
 /// <summary>A server with the <c>legacy</c> connection, and HTTP clients carrying real client-credentials access tokens.</summary>
 public class ManagementApiFixture : LegacyServerFixture

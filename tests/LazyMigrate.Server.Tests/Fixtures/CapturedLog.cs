@@ -4,7 +4,7 @@ using Serilog.Core;
 using Serilog.Events;
 using Serilog.Formatting.Json;
 
-namespace LazyMigrate.Server.Tests.LazyMigration;
+namespace LazyMigrate.Server.Tests.Fixtures;
 
 /// <summary>
 /// Every log event the server writes, as JSON with all its properties and exception text, so tests can assert that

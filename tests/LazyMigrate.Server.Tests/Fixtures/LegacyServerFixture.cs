@@ -1,8 +1,7 @@
-using LazyMigrate.Server.Tests.Hosting;
 using LazyMigrate.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace LazyMigrate.Server.Tests.LazyMigration;
+namespace LazyMigrate.Server.Tests.Fixtures;
 
 /// <summary>
 /// A server with one Importing connection, <c>legacy</c>, running the demo's own login and getUser scripts against a

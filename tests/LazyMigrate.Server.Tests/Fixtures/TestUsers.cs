@@ -2,7 +2,7 @@ using LazyMigrate.Server.Data;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace LazyMigrate.Server.Tests.Hosting;
+namespace LazyMigrate.Server.Tests.Fixtures;
 
 /// <summary>A user a test created for itself, with the password it chose.</summary>
 public sealed record TestUser(Guid Id, string UserName, string Email, string Password);

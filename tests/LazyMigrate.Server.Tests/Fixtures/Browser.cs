@@ -2,7 +2,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Mvc.Testing;
 
-namespace LazyMigrate.Server.Tests.Hosting;
+namespace LazyMigrate.Server.Tests.Fixtures;
 
 /// <summary>A page the browser landed on, or the redirect that took it away from the server (to a client's callback).</summary>
 public sealed record Page(Uri Url, HttpStatusCode Status, string Html, Uri? ExternalRedirect)

@@ -1,7 +1,7 @@
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 using Npgsql;
 
-namespace LazyMigrate.Server.Tests.LazyMigration;
+namespace LazyMigrate.Server.Tests.Login;
 
 public class PasswordFreeLogTests(LegacyServerFixture fixture) : IClassFixture<LegacyServerFixture>
 {

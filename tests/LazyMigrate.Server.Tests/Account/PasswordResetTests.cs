@@ -1,11 +1,11 @@
 using System.Text.RegularExpressions;
 using LazyMigrate.Server.Data;
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MimeKit;
 
-namespace LazyMigrate.Server.Tests.LazyMigration;
+namespace LazyMigrate.Server.Tests.Account;
 
 public partial class PasswordResetTests(LegacyServerFixture fixture) : IClassFixture<LegacyServerFixture>
 {

@@ -1,4 +1,4 @@
-namespace LazyMigrate.Server.Tests.Hosting;
+namespace LazyMigrate.Server.Tests.Fixtures;
 
 /// <summary>A client as the tests configure it through <c>LazyMigrate:Clients</c> settings.</summary>
 public sealed record TestClient(

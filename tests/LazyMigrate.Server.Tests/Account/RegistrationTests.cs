@@ -1,9 +1,9 @@
 using LazyMigrate.Server.Data;
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace LazyMigrate.Server.Tests.LazyMigration;
+namespace LazyMigrate.Server.Tests.Account;
 
 public class RegistrationTests(LegacyServerFixture fixture) : IClassFixture<LegacyServerFixture>
 {
