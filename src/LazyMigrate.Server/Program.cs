@@ -1,13 +1,18 @@
 using System.Globalization;
 using LazyMigrate.Server.Account;
-using LazyMigrate.Server.Connect;
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Demo;
+using LazyMigrate.Server.Email;
 using LazyMigrate.Server.Hosting;
 using LazyMigrate.Server.Identities;
+using LazyMigrate.Server.LazyMigration;
+using LazyMigrate.Server.LegacyConnections;
+using LazyMigrate.Server.Login;
 using LazyMigrate.Server.Management;
+using LazyMigrate.Server.Oidc;
 using LazyMigrate.Server.Pages.Console;
+using LazyMigrate.Server.Users;
 using Serilog;
 
 Log.Logger = new LoggerConfiguration().WriteTo.Console(formatProvider: CultureInfo.InvariantCulture).CreateBootstrapLogger();
@@ -16,9 +21,15 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddObservability();
+    builder.Services.AddErrorResponses();
     builder.Services.AddData();
+    builder.Services.AddAudit();
+    builder.Services.AddEmail();
     builder.Services.AddAccounts();
-    builder.Services.AddConnect();
+    builder.Services.AddLogin();
+    builder.Services.AddLazyMigration();
+    builder.Services.AddUsers();
+    builder.Services.AddOidc();
     builder.Services.AddLegacyConnections();
     builder.Services.AddLegacyDirectory();
     builder.Services.AddManagement();
@@ -36,7 +47,7 @@ try
     app.UseAuthorization();
     app.UseRateLimiter();
 
-    app.MapConnect();
+    app.MapOidc();
     app.MapManagementApi();
     app.MapDemo();
     app.MapRazorPages();

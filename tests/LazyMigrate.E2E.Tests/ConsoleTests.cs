@@ -1,6 +1,6 @@
 using System.Net;
 using LazyMigrate.Scripting;
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.LegacyConnections;
 using LazyMigrate.Server.Tests.Hosting;
 using LazyMigrate.Server.Users;
 using Microsoft.Extensions.DependencyInjection;
@@ -322,7 +322,7 @@ public sealed class ConsoleTests(ConsoleServer live) : IClassFixture<ConsoleServ
     private async Task<ScriptView> GetScriptAsync(ScriptFunction function = ScriptFunction.Login)
     {
         await using var scope = live.Server.Services.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<ConnectionAdministration>()
+        return await scope.ServiceProvider.GetRequiredService<ScriptVersions>()
             .GetScriptAsync("legacy", function, null, TestContext.Current.CancellationToken) ?? throw new InvalidOperationException("No script.");
     }
 

@@ -10,7 +10,7 @@ namespace LazyMigrate.Scripting.Sandbox;
 /// onto them, unknown fields kept in <c>userMetadata</c>, a stable string id required, email syntax checked, and
 /// the whole profile capped in size so a script cannot make us store megabytes per user.
 /// </summary>
-public static class ProfileNormaliser
+internal static class ProfileNormaliser
 {
     public const int MaxProfileBytes = 64 * 1024;
 

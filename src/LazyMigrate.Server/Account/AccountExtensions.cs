@@ -1,5 +1,4 @@
 using LazyMigrate.Server.Data;
-using LazyMigrate.Server.Login;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -7,7 +6,10 @@ namespace LazyMigrate.Server.Account;
 
 public static class AccountExtensions
 {
-    /// <summary>ASP.NET Core Identity over our users, the native password policy and hash, the session cookie, the bootstrap admin.</summary>
+    /// <summary>
+    /// ASP.NET Core Identity over our users, the native password policy and hash, the session cookie, the bootstrap
+    /// admin and password reset.
+    /// </summary>
     public static IServiceCollection AddAccounts(this IServiceCollection services)
     {
         services.AddOptions<AccountOptions>().BindConfiguration(AccountOptions.Section).ValidateOnStart();
@@ -24,8 +26,8 @@ public static class AccountExtensions
                 options.Password.RequireNonAlphanumeric = false;
                 options.Password.RequiredUniqueChars = 1;
                 options.User.RequireUniqueEmail = true;
+                // No MaxFailedAccessAttempts: sign-in never counts failures (the throttle does); lockout is an admin's block.
                 options.Lockout.AllowedForNewUsers = true;
-                options.Lockout.MaxFailedAccessAttempts = 10;
             })
             .AddEntityFrameworkStores<LazyMigrateDbContext>()
             .AddDefaultTokenProviders()
@@ -51,22 +53,12 @@ public static class AccountExtensions
         });
 
         services.AddScoped<IDatabaseSeeder, BootstrapAdmin>();
-        services.AddScoped<LoginPipeline>();
-        services.AddScoped<LazyMigration.UserImporter>();
-        services.AddScoped<LazyMigration.AccountExistence>();
-        services.AddScoped<LoginThrottle>();
-        services.AddScoped<LazyMigration.UserDeletion>();
-        services.AddScoped<LazyMigration.AuditTrail>();
-        services.AddHostedService<LazyMigration.AuditPruning>();
-        services.AddScoped<LazyMigration.MigrationStats>();
-        services.AddMemoryCache();
-        services.AddOptions<Email.EmailOptions>().BindConfiguration("LazyMigrate:Email");
-        services.AddSingleton<Email.EmailSender>();
-        services.AddOptions<LazyMigration.PasswordResetOptions>().BindConfiguration(LazyMigration.PasswordResetOptions.Section);
-        services.AddSingleton<LazyMigration.PasswordResetRequests>();
-        services.AddHostedService<LazyMigration.PasswordResetWorker>();
-        services.AddScoped<LazyMigration.PasswordResets>();
-        services.AddHttpContextAccessor();
+
+        // Reset requests are answered at once; the lookup and the email happen in the background.
+        services.AddOptions<PasswordResetOptions>().BindConfiguration(PasswordResetOptions.Section);
+        services.AddSingleton<PasswordResetRequests>();
+        services.AddHostedService<PasswordResetWorker>();
+        services.AddScoped<PasswordResets>();
         return services;
     }
 }

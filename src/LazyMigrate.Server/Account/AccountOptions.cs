@@ -10,9 +10,6 @@ public sealed class AccountOptions
     /// <summary>PBKDF2-HMAC-SHA512 iterations for native hashes (OWASP 2023: 210,000+). Raising it upgrades hashes at next login.</summary>
     public int PasswordHashIterations { get; set; } = 220_000;
 
-    /// <summary>How long audit entries are kept (<c>LazyMigrate__AuditRetention</c>, e.g. 400.00:00:00); older ones are deleted daily.</summary>
-    public TimeSpan AuditRetention { get; set; } = TimeSpan.FromDays(400);
-
     /// <summary>The bootstrap administrator, created when missing (<c>LazyMigrate__Admin__Email</c>, <c>__Password</c>).</summary>
     public AdminDefinition Admin { get; set; } = new();
 }
@@ -41,11 +38,6 @@ public sealed class AccountOptionsValidator : IValidateOptions<AccountOptions>
         if (options.PasswordHashIterations < 100_000)
         {
             failures.Add("LazyMigrate:PasswordHashIterations (LazyMigrate__PasswordHashIterations) must be at least 100000.");
-        }
-
-        if (options.AuditRetention < TimeSpan.FromDays(1))
-        {
-            failures.Add("LazyMigrate:AuditRetention (LazyMigrate__AuditRetention) must be at least one day.");
         }
 
         var admin = options.Admin;

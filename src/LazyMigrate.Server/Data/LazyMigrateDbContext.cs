@@ -1,4 +1,4 @@
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.LegacyConnections;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
@@ -24,9 +24,9 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
 
     public DbSet<LazyMigration.Tombstone> Tombstones => Set<LazyMigration.Tombstone>();
 
-    public DbSet<LazyMigration.AuditEvent> AuditEvents => Set<LazyMigration.AuditEvent>();
+    public DbSet<Audit.AuditEvent> AuditEvents => Set<Audit.AuditEvent>();
 
-    public DbSet<LazyMigration.PendingReset> PendingResets => Set<LazyMigration.PendingReset>();
+    public DbSet<Account.PendingReset> PendingResets => Set<Account.PendingReset>();
 
     public DbSet<Identities.UserIdentity> UserIdentities => Set<Identities.UserIdentity>();
 
@@ -117,7 +117,7 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             tombstone.HasIndex(t => t.NormalizedEmail);
         });
 
-        builder.Entity<LazyMigration.AuditEvent>(audit =>
+        builder.Entity<Audit.AuditEvent>(audit =>
         {
             audit.Property(a => a.Type).HasConversion<string>().HasMaxLength(32);
             audit.Property(a => a.Connection).HasMaxLength(128);
@@ -129,7 +129,7 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             audit.HasIndex(a => new { a.UserId, a.At });
         });
 
-        builder.Entity<LazyMigration.PendingReset>(reset =>
+        builder.Entity<Account.PendingReset>(reset =>
         {
             reset.Property(r => r.TokenHash).HasMaxLength(64);
             reset.Property(r => r.Connection).HasMaxLength(128);

@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using LazyMigrate.Server.Connect;
+using LazyMigrate.Server.Oidc;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -24,7 +24,7 @@ public sealed record DemoSignIn(IReadOnlyList<KeyValuePair<string, string>> IdTo
 /// A relying party built into the server, talking to it over HTTP exactly as an outside application would:
 /// authorization code with PKCE, token exchange, ID token checked against the published JWKS, userinfo.
 /// </summary>
-public sealed class DemoRelyingParty(HttpClient http, IOptions<ConnectOptions> connect, IOptions<DemoOptions> demo,
+public sealed class DemoRelyingParty(HttpClient http, IOptions<OidcOptions> connect, IOptions<DemoOptions> demo,
     IDataProtectionProvider dataProtection, IOpenIddictApplicationManager applications)
 {
     private const string CookieName = "lm.demo";

@@ -1,5 +1,6 @@
 using LazyMigrate.Scripting;
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.LegacyConnections;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.LazyMigration;
 using Microsoft.AspNetCore.Identity;

@@ -1,3 +1,4 @@
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Identities;
 using Microsoft.EntityFrameworkCore;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LazyMigrate.Scripting;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Identities;
 using Microsoft.AspNetCore.Identity;

@@ -1,4 +1,4 @@
-using LazyMigrate.Server.Connect;
+using LazyMigrate.Server.Oidc;
 using Microsoft.AspNetCore.Http.HttpResults;
 using static LazyMigrate.Server.Management.ManagementScopes;
 

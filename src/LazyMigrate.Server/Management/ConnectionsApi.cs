@@ -1,4 +1,4 @@
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.LegacyConnections;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using static LazyMigrate.Server.Management.ManagementScopes;
@@ -8,8 +8,6 @@ namespace LazyMigrate.Server.Management;
 /// <summary>/api/v1/connections: legacy connections, their lifecycle and their versioned scripts.</summary>
 public static class ConnectionsApi
 {
-    public const string TryRateLimit = "script-try";
-
     public static RouteGroupBuilder MapConnectionsApi(this RouteGroupBuilder api)
     {
         var connections = api.MapGroup("/connections").WithTags("Connections");
@@ -24,7 +22,7 @@ public static class ConnectionsApi
         scripts.MapGet("/versions", ListScriptVersions).RequireScope(ReadConnections).WithName("ListScriptVersions");
         scripts.MapGet("/versions/{version:int}", GetScriptVersion).RequireScope(ReadConnections).WithName("GetScriptVersion");
         scripts.MapPost("/versions/{version:int}/rollback", RollbackScript).RequireScope(UpdateConnections).WithName("RollbackScript");
-        scripts.MapPost("/try", TryScript).RequireScope(UpdateConnections).RequireRateLimiting(TryRateLimit).WithName("TryScript");
+        scripts.MapPost("/try", TryScript).RequireScope(UpdateConnections).RequireRateLimiting(ScriptTrials.RateLimitPolicy).WithName("TryScript");
         return api;
     }
 
@@ -76,22 +74,22 @@ public static class ConnectionsApi
 
     /// <summary>The current version of a script (login, getUser or countUsers), with its ETag.</summary>
     public static async Task<Results<Ok<ScriptView>, ProblemHttpResult>> GetScript(
-        string name, string function, HttpContext http, ConnectionAdministration connections, CancellationToken cancellationToken) =>
-        await GetVersion(name, function, null, http, connections, cancellationToken);
+        string name, string function, HttpContext http, ScriptVersions scripts, CancellationToken cancellationToken) =>
+        await GetVersion(name, function, null, http, scripts, cancellationToken);
 
     public static async Task<Results<Ok<ScriptView>, ProblemHttpResult>> GetScriptVersion(
-        string name, string function, int version, HttpContext http, ConnectionAdministration connections, CancellationToken cancellationToken) =>
-        await GetVersion(name, function, version, http, connections, cancellationToken);
+        string name, string function, int version, HttpContext http, ScriptVersions scripts, CancellationToken cancellationToken) =>
+        await GetVersion(name, function, version, http, scripts, cancellationToken);
 
     public static async Task<Results<Ok<IReadOnlyList<ScriptVersionSummary>>, ProblemHttpResult>> ListScriptVersions(
-        string name, string function, ConnectionAdministration connections, CancellationToken cancellationToken)
+        string name, string function, ScriptVersions scripts, CancellationToken cancellationToken)
     {
-        if (ConnectionAdministration.ParseFunction(function) is not { } parsed)
+        if (ScriptFunctionNames.Parse(function) is not { } parsed)
         {
             return UnknownFunction(function);
         }
 
-        return await connections.ListVersionsAsync(name, parsed, cancellationToken) is { } versions
+        return await scripts.ListVersionsAsync(name, parsed, cancellationToken) is { } versions
             ? TypedResults.Ok(versions)
             : ApiProblems.NotFound("The connection");
     }
@@ -101,15 +99,15 @@ public static class ConnectionsApi
     /// the line and column of the error; a stale If-Match gets 412.
     /// </summary>
     public static async Task<Results<Ok<ScriptView>, ValidationProblem, ProblemHttpResult>> SaveScript(
-        string name, string function, ScriptBody body, HttpContext http, ConnectionAdministration connections, CancellationToken cancellationToken,
+        string name, string function, ScriptBody body, HttpContext http, ScriptVersions scripts, CancellationToken cancellationToken,
         [FromHeader(Name = "If-Match")] string? ifMatch = null)
     {
-        if (ConnectionAdministration.ParseFunction(function) is not { } parsed)
+        if (ScriptFunctionNames.Parse(function) is not { } parsed)
         {
             return UnknownFunction(function);
         }
 
-        var result = await connections.SaveScriptAsync(name, parsed, body.Content, ifMatch, ApiProblems.Actor(http.User), cancellationToken);
+        var result = await scripts.SaveScriptAsync(name, parsed, body.Content, ifMatch, ApiProblems.Actor(http.User), cancellationToken);
         return result switch
         {
             ConnectionResult.Done<ScriptView> done => Ok(http, done.Value),
@@ -121,15 +119,15 @@ public static class ConnectionsApi
 
     /// <summary>Makes an earlier version current again, as a new version; If-Match is honoured when sent.</summary>
     public static async Task<Results<Ok<ScriptView>, ValidationProblem, ProblemHttpResult>> RollbackScript(
-        string name, string function, int version, HttpContext http, ConnectionAdministration connections, CancellationToken cancellationToken,
+        string name, string function, int version, HttpContext http, ScriptVersions scripts, CancellationToken cancellationToken,
         [FromHeader(Name = "If-Match")] string? ifMatch = null)
     {
-        if (ConnectionAdministration.ParseFunction(function) is not { } parsed)
+        if (ScriptFunctionNames.Parse(function) is not { } parsed)
         {
             return UnknownFunction(function);
         }
 
-        return await connections.RollbackAsync(name, parsed, version, ifMatch, ApiProblems.Actor(http.User), cancellationToken) switch
+        return await scripts.RollbackAsync(name, parsed, version, ifMatch, ApiProblems.Actor(http.User), cancellationToken) switch
         {
             ConnectionResult.Done<ScriptView> done => Ok(http, done.Value),
             ConnectionResult.NotFound => ApiProblems.NotFound("The connection or script version"),
@@ -142,14 +140,14 @@ public static class ConnectionsApi
     /// lines and its duration. Nothing is imported. Limited per client (429 beyond it).
     /// </summary>
     public static async Task<Results<Ok<ScriptTrial>, ValidationProblem, ProblemHttpResult>> TryScript(
-        string name, string function, ScriptTry body, HttpContext http, ConnectionAdministration connections, CancellationToken cancellationToken)
+        string name, string function, ScriptTry body, HttpContext http, ScriptTrials trials, CancellationToken cancellationToken)
     {
-        if (ConnectionAdministration.ParseFunction(function) is not { } parsed)
+        if (ScriptFunctionNames.Parse(function) is not { } parsed)
         {
             return UnknownFunction(function);
         }
 
-        return await connections.TryAsync(name, parsed, body.Content, body.Email, body.Password, cancellationToken) switch
+        return await trials.TryAsync(name, parsed, body.Content, body.Email, body.Password, ApiProblems.Actor(http.User), cancellationToken) switch
         {
             ConnectionResult.Done<ScriptTrial> done => TypedResults.Ok(done.Value),
             ConnectionResult.Invalid invalid => ApiProblems.Invalid(invalid.Errors),
@@ -158,14 +156,14 @@ public static class ConnectionsApi
     }
 
     private static async Task<Results<Ok<ScriptView>, ProblemHttpResult>> GetVersion(
-        string name, string function, int? version, HttpContext http, ConnectionAdministration connections, CancellationToken cancellationToken)
+        string name, string function, int? version, HttpContext http, ScriptVersions scripts, CancellationToken cancellationToken)
     {
-        if (ConnectionAdministration.ParseFunction(function) is not { } parsed)
+        if (ScriptFunctionNames.Parse(function) is not { } parsed)
         {
             return UnknownFunction(function);
         }
 
-        if (await connections.GetScriptAsync(name, parsed, version, cancellationToken) is not { } script)
+        if (await scripts.GetScriptAsync(name, parsed, version, cancellationToken) is not { } script)
         {
             return ApiProblems.NotFound(version is null ? "The connection or its script" : "The connection or script version");
         }

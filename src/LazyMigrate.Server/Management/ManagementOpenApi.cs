@@ -1,4 +1,4 @@
-using LazyMigrate.Server.Connect;
+using LazyMigrate.Server.Oidc;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
@@ -9,7 +9,7 @@ namespace LazyMigrate.Server.Management;
 /// Describes how to call the API in the OpenAPI document: an OAuth 2.0 client-credentials scheme at our token endpoint
 /// with every management scope, and on each operation the one scope it requires.
 /// </summary>
-internal sealed class ManagementOpenApi(IOptions<ConnectOptions> connect) : IOpenApiDocumentTransformer, IOpenApiOperationTransformer
+internal sealed class ManagementOpenApi(IOptions<OidcOptions> connect) : IOpenApiDocumentTransformer, IOpenApiOperationTransformer
 {
     private const string Scheme = "oauth2";
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using LazyMigrate.Scripting;
-using LazyMigrate.Scripting.Sandbox;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Identities;
 using LazyMigrate.Server.LazyMigration;
@@ -55,7 +55,7 @@ public sealed class UserAdministration(
     public async Task<UserChange> CreateAsync(UserCreate input, string actor, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        var email = input.Email is null ? null : ProfileNormaliser.NormaliseEmail(input.Email);
+        var email = input.Email is null ? null : EmailAddresses.Normalise(input.Email);
         if (email is null)
         {
             errors["email"] = ["A valid email address is required."];
@@ -126,7 +126,7 @@ public sealed class UserAdministration(
         var source = user.Identities.FirstOrDefault(i => i.Origin == IdentityOrigin.Imported)?.Connection;
         var errors = new Dictionary<string, string[]>();
         string? email = null;
-        if (patch.Email is not null && (email = ProfileNormaliser.NormaliseEmail(patch.Email)) is null)
+        if (patch.Email is not null && (email = EmailAddresses.Normalise(patch.Email)) is null)
         {
             errors["email"] = ["A valid email address is required."];
         }

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using LazyMigrate.Server.Tests.Hosting;
-using LazyMigrate.Server.Tests.Management;
+using LazyMigrate.Server.Tests.Fixtures;
 
 namespace LazyMigrate.Server.Tests.Console;
 

@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
-using LazyMigrate.Server.Tests.Hosting;
-using LazyMigrate.Server.Tests.LazyMigration;
-using LazyMigrate.Server.Tests.Management;
+using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 using MimeKit;
 

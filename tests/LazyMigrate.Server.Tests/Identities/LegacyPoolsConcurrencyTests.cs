@@ -1,5 +1,5 @@
 using LazyMigrate.Server.Identities;
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 
 namespace LazyMigrate.Server.Tests.Identities;
@@ -48,6 +48,6 @@ public class LegacyPoolsConcurrencyTests(BusyLegacyPoolsFixture fixture) : IClas
         Assert.Single(identities.Select(i => i.UserId).Distinct());
         Assert.Equal([IdentityOrigin.Imported, IdentityOrigin.Linked], identities.OrderBy(i => i.Connection).Select(i => i.Origin));
         Assert.Equal(1, await fixture.WithDatabaseAsync(db => db.AuditEvents.CountAsync(
-            a => a.Type == LazyMigrate.Server.LazyMigration.AuditEventType.IdentityLinked && a.UserId == identities[0].UserId, TestContext.Current.CancellationToken)));
+            a => a.Type == LazyMigrate.Server.Audit.AuditEventType.IdentityLinked && a.UserId == identities[0].UserId, TestContext.Current.CancellationToken)));
     }
 }

@@ -1,5 +1,4 @@
-using LazyMigrate.Server.Tests.LazyMigration;
-using LazyMigrate.Server.Tests.Management;
+using LazyMigrate.Server.Tests.Fixtures;
 
 namespace LazyMigrate.Server.Tests.Identities;
 

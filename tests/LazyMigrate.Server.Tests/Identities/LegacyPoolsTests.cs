@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using LazyMigrate.Server.Identities;
-using LazyMigrate.Server.Tests.LazyMigration;
+using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 
 namespace LazyMigrate.Server.Tests.Identities;
@@ -152,7 +152,7 @@ public class LegacyPoolsTests(LegacyPoolsFixture fixture) : IClassFixture<Legacy
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
         Assert.Equal(["legacy"], (await IdentitiesAsync(email)).Select(i => i.Connection));
         Assert.True(await fixture.WithDatabaseAsync(db => db.AuditEvents.AnyAsync(
-            a => a.Type == LazyMigrate.Server.LazyMigration.AuditEventType.IdentityUnlinked && a.UserId == userId && a.Connection == "second" && a.Actor == "client:machine", Ct)));
+            a => a.Type == LazyMigrate.Server.Audit.AuditEventType.IdentityUnlinked && a.UserId == userId && a.Connection == "second" && a.Actor == "client:machine", Ct)));
     }
 
     private Task<List<UserIdentity>> IdentitiesAsync(string email)

@@ -1,5 +1,5 @@
 using LazyMigrate.Server.Data;
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using LazyMigrate.Server.Data;
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 
 namespace LazyMigrate.Server.Tests.Management;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 
 namespace LazyMigrate.Server.Tests.Management;
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using LazyMigrate.Server.Audit;
+using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 
 namespace LazyMigrate.Server.Tests.Management;
@@ -112,6 +114,24 @@ public class ConnectionsApiTests(ManagementApiFixture fixture) : IClassFixture<M
         await noSuchVersion.ProblemAsync(HttpStatusCode.NotFound);
         using var noSuchScript = await http.GetAsync($"/api/v1/connections/{name}/scripts/deleteUser", Ct);
         await noSuchScript.ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task Try_IsAudited_WithTheClientAsActor_AndNeverThePassword()
+    {
+        var legacy = await fixture.Legacy.AddUserAsync("audit my try");
+        using var http = await fixture.ApiAsync();
+
+        using var tried = await http.PostAsJsonAsync("/api/v1/connections/legacy/scripts/login/try", new { email = legacy.Email, password = legacy.Password }, Ct);
+        Assert.Equal(HttpStatusCode.OK, tried.StatusCode);
+
+        var events = await fixture.WithDatabaseAsync(db => db.AuditEvents.AsNoTracking()
+            .Where(a => a.Type == AuditEventType.ScriptTried && a.Connection == "legacy" && a.Detail!.Contains(legacy.Email))
+            .ToListAsync(Ct));
+        var audited = Assert.Single(events);
+        Assert.Equal("client:machine", audited.Actor);
+        Assert.Equal("Found", audited.Reason);
+        Assert.DoesNotContain(legacy.Password, audited.Detail, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Net;
+using LazyMigrate.Server.Tests.Fixtures;
 
 namespace LazyMigrate.Server.Tests.Management;
 
@@ -73,7 +74,7 @@ public class ManagementAuthTests(ManagementApiFixture fixture) : IClassFixture<M
     public async Task AClientCannotAskForAScopeItWasNotGranted()
     {
         using var http = fixture.Anonymous();
-        var token = await Hosting.Oidc.ClientCredentialsAsync(http, Hosting.TestClients.Reader.ClientId, Hosting.TestClients.Reader.Secret, "delete:users");
+        var token = await OidcProtocol.ClientCredentialsAsync(http, TestClients.Reader.ClientId, TestClients.Reader.Secret, "delete:users");
         Assert.Null(token.AccessToken);
         Assert.NotNull(token.Error);
     }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using LazyMigrate.Server.Tests.Fixtures;
 
 namespace LazyMigrate.Server.Tests.Management;
 

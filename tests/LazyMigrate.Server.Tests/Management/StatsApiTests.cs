@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.LazyMigration;
+using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,7 +38,7 @@ public class StatsApiTests(ClockedServerFixture fixture) : IClassFixture<Clocked
     {
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
         var (dayOne, dayTwo, dayThree) = (today.AddDays(-9), today.AddDays(-2), today.AddDays(-1));
-        var users = new List<LazyMigration.LegacyUser>();
+        var users = new List<LegacyUser>();
         for (var i = 0; i < 5; i++)
         {
             users.Add(await fixture.Legacy.AddUserAsync($"password number {i}"));

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using LazyMigrate.Server.Tests.Fixtures;
 
 namespace LazyMigrate.Server.Tests.Management;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using LazyMigrate.Server.Data;
+using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 
 namespace LazyMigrate.Server.Tests.Management;
@@ -279,7 +280,7 @@ public class UsersApiTests(ManagementApiFixture fixture) : IClassFixture<Managem
 
         Assert.True(await fixture.WithDatabaseAsync(db => db.Tombstones.AnyAsync(t => t.Connection == "legacy" && t.LegacyId == kept.Id, Ct)));
         Assert.True(await fixture.WithDatabaseAsync(db => db.AuditEvents.AnyAsync(
-            a => a.Type == LazyMigrate.Server.LazyMigration.AuditEventType.UserDeleted && a.UserId == keptId && a.Reason == "Tombstoned" && a.Actor == "client:machine", Ct)));
+            a => a.Type == LazyMigrate.Server.Audit.AuditEventType.UserDeleted && a.UserId == keptId && a.Reason == "Tombstoned" && a.Actor == "client:machine", Ct)));
         Assert.True((await fixture.LogInAsync(kept.Email, kept.Password)).IsLogin);
         Assert.False((await fixture.LogInAsync(back.Email, back.Password)).IsLogin);
         Assert.True(await fixture.WithDatabaseAsync(db => db.Users.AnyAsync(u => u.Identities.Any(i => i.LegacyId == back.Id), Ct)));

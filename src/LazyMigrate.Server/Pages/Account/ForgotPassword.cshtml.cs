@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
-using LazyMigrate.Scripting.Sandbox;
+using LazyMigrate.Scripting;
+using LazyMigrate.Server.Account;
 using LazyMigrate.Server.LazyMigration;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -29,7 +30,7 @@ public sealed class ForgotPasswordModel(PasswordResetRequests queue) : PageModel
 
         // Don't reveal whether the address has an account: every address gets this answer, at once; the lookup
         // (our store, then the legacy systems) and the email happen in the background.
-        if (ProfileNormaliser.NormaliseEmail(Email!) is { } email)
+        if (EmailAddresses.Normalise(Email!) is { } email)
         {
             queue.Enqueue(email);
         }

@@ -1,7 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using LazyMigrate.Scripting;
-using LazyMigrate.Scripting.Sandbox;
 using LazyMigrate.Server.Account;
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.LazyMigration;
 using Microsoft.AspNetCore.Identity;
@@ -36,7 +36,7 @@ public sealed class RegisterModel(UserManager<User> users, SignInManager<User> s
             return Page();
         }
 
-        var email = ProfileNormaliser.NormaliseEmail(Input.Email!);
+        var email = EmailAddresses.Normalise(Input.Email!);
         if (email is null)
         {
             ModelState.AddModelError("Input.Email", "Enter a valid email address.");

@@ -1,4 +1,4 @@
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.LegacyConnections;
 using LazyMigrate.Server.LazyMigration;
 
 namespace LazyMigrate.Server.Pages.Console;

@@ -1,4 +1,4 @@
-using LazyMigrate.Server.Connect;
+using LazyMigrate.Server.Oidc;
 
 namespace LazyMigrate.Server.Pages.Console.Clients;
 

@@ -1,5 +1,5 @@
 using System.ComponentModel.DataAnnotations;
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.LegacyConnections;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -92,7 +92,7 @@ public sealed class ConnectionModel(ConnectionAdministration connections) : Cons
 public sealed class ConnectionForm
 {
     /// <summary>The scripts a connection may define, as the URLs and the management API name them.</summary>
-    public static readonly IReadOnlyList<string> Functions = [.. Enum.GetValues<ScriptFunction>().Select(ConnectionAdministration.Camel)];
+    public static readonly IReadOnlyList<string> Functions = [.. Enum.GetValues<ScriptFunction>().Select(ScriptFunctionNames.Camel)];
 
     public static readonly IReadOnlyList<string> Providers = ["postgres", "mysql", "sqlserver", "sqlite", "none"];
 

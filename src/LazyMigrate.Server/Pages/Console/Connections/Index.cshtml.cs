@@ -1,4 +1,4 @@
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.LegacyConnections;
 
 namespace LazyMigrate.Server.Pages.Console.Connections;
 

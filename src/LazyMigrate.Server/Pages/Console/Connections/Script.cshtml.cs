@@ -1,5 +1,5 @@
 using LazyMigrate.Scripting;
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.LegacyConnections;
 using Microsoft.AspNetCore.Mvc;
 
 namespace LazyMigrate.Server.Pages.Console.Connections;
@@ -11,9 +11,9 @@ public sealed record ScriptProblem(int? Line, int? Column, string Message);
 /// What the script editor shows: the text being edited, the saved versions, and whatever the last action produced
 /// (syntax errors, a stale save, a trial, a diff). Shared by the editor page and its rate-limited "Try" page.
 /// </summary>
-public abstract class ScriptEditorPage(ConnectionAdministration connections) : ConsolePage
+public abstract class ScriptEditorPage(ScriptVersions scripts) : ConsolePage
 {
-    protected ConnectionAdministration Connections { get; } = connections;
+    protected ScriptVersions Scripts { get; } = scripts;
 
     public string ConnectionName { get; private set; } = "";
 
@@ -71,8 +71,8 @@ public abstract class ScriptEditorPage(ConnectionAdministration connections) : C
     /// <summary>Loads the connection's script; false when the connection or function does not exist.</summary>
     protected async Task<bool> LoadAsync(string name, string function, CancellationToken cancellationToken)
     {
-        if (ConnectionAdministration.ParseFunction(function) is not { } parsed ||
-            await Connections.ListVersionsAsync(name, parsed, cancellationToken) is not { } versions)
+        if (ScriptFunctionNames.Parse(function) is not { } parsed ||
+            await Scripts.ListVersionsAsync(name, parsed, cancellationToken) is not { } versions)
         {
             return false;
         }
@@ -81,9 +81,9 @@ public abstract class ScriptEditorPage(ConnectionAdministration connections) : C
         Draft = Draft?.Replace("\r\n", "\n", StringComparison.Ordinal);
         ConnectionName = name;
         Function = parsed;
-        FunctionName = ConnectionAdministration.Camel(parsed);
+        FunctionName = ScriptFunctionNames.Camel(parsed);
         Versions = versions;
-        Current = await Connections.GetScriptAsync(name, parsed, null, cancellationToken);
+        Current = await Scripts.GetScriptAsync(name, parsed, null, cancellationToken);
         return true;
     }
 
@@ -104,7 +104,7 @@ public abstract class ScriptEditorPage(ConnectionAdministration connections) : C
         (Draft ?? "").Split('\n') is var lines && line >= 1 && line <= lines.Length ? lines[line - 1] : null;
 }
 
-public sealed class ScriptModel(ConnectionAdministration connections) : ScriptEditorPage(connections)
+public sealed class ScriptModel(ScriptVersions scripts) : ScriptEditorPage(scripts)
 {
     public async Task<IActionResult> OnGetAsync(string name, string function, string? template, int? compare, CancellationToken cancellationToken)
     {
@@ -121,7 +121,7 @@ public sealed class ScriptModel(ConnectionAdministration connections) : ScriptEd
             Draft = ScriptTemplates.Get(template);
         }
 
-        if (compare is { } version && Current is not null && await Connections.GetScriptAsync(name, Function, version, cancellationToken) is { } older)
+        if (compare is { } version && Current is not null && await Scripts.GetScriptAsync(name, Function, version, cancellationToken) is { } older)
         {
             CompareVersion = version;
             CompareTitle = $"Version {version} → current version {Current.Version}";
@@ -138,7 +138,7 @@ public sealed class ScriptModel(ConnectionAdministration connections) : ScriptEd
             return NotFound();
         }
 
-        switch (await Connections.SaveScriptAsync(name, Function, Draft, ETag, Actor, cancellationToken))
+        switch (await Scripts.SaveScriptAsync(name, Function, Draft, ETag, Actor, cancellationToken))
         {
             case ConnectionResult.Done<ScriptView> saved:
                 Notify($"{FunctionName} saved as version {saved.Value.Version}.");
@@ -167,7 +167,7 @@ public sealed class ScriptModel(ConnectionAdministration connections) : ScriptEd
             return NotFound();
         }
 
-        switch (await Connections.RollbackAsync(name, Function, version, ETag, Actor, cancellationToken))
+        switch (await Scripts.RollbackAsync(name, Function, version, ETag, Actor, cancellationToken))
         {
             case ConnectionResult.Done<ScriptView> saved:
                 Notify($"Rolled back: version {version} is current again, as version {saved.Value.Version}.");

@@ -1,5 +1,4 @@
-using LazyMigrate.Server.Connections;
-using LazyMigrate.Server.Management;
+using LazyMigrate.Server.LegacyConnections;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 
@@ -7,10 +6,10 @@ namespace LazyMigrate.Server.Pages.Console.Connections;
 
 /// <summary>
 /// "Try" runs the editor's text against the legacy system as a dry run (nothing imported). A page of its own so the
-/// management API's rate limit applies to it and not to browsing the editor: it is a password oracle otherwise.
+/// management API's Try limit applies to it and not to browsing the editor: it is a password oracle otherwise.
 /// </summary>
-[EnableRateLimiting(ConnectionsApi.TryRateLimit)]
-public sealed class ScriptTryModel(ConnectionAdministration connections) : ScriptEditorPage(connections)
+[EnableRateLimiting(ScriptTrials.RateLimitPolicy)]
+public sealed class ScriptTryModel(ScriptVersions scripts, ScriptTrials trials) : ScriptEditorPage(scripts)
 {
     public IActionResult OnGet(string name, string function) =>
         Redirect($"/console/connections/{Uri.EscapeDataString(name)}/scripts/{Uri.EscapeDataString(function)}");
@@ -22,7 +21,7 @@ public sealed class ScriptTryModel(ConnectionAdministration connections) : Scrip
             return NotFound();
         }
 
-        var result = await Connections.TryAsync(name, Function, Draft, TryEmail, TryPassword, cancellationToken);
+        var result = await trials.TryAsync(name, Function, Draft, TryEmail, TryPassword, Actor, cancellationToken);
 
         // The password typed for the trial is never rendered back.
         TryPassword = null;

@@ -1,3 +1,4 @@
+using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.LazyMigration;
 using LazyMigrate.Server.Users;
 using Microsoft.AspNetCore.Mvc;

@@ -1,4 +1,4 @@
-using LazyMigrate.Server.Connections;
+using LazyMigrate.Server.LegacyConnections;
 using LazyMigrate.Server.Users;
 using Microsoft.AspNetCore.Mvc;
 

@@ -1,0 +1,299 @@
+using System.Security.Cryptography;
+using LazyMigrate.Server.Audit;
+using LazyMigrate.Server.LazyMigration;
+using Microsoft.Extensions.Options;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace LazyMigrate.Server.Oidc;
+
+public sealed record ClientView(
+    string ClientId,
+    string? DisplayName,
+    string Type,
+    IReadOnlyList<string> RedirectUris,
+    IReadOnlyList<string> PostLogoutRedirectUris,
+    IReadOnlyList<string> Scopes,
+    bool RequireConsent,
+    bool ManagedByConfiguration);
+
+/// <summary>A new client or the new state of one. <see cref="Type"/> (public or confidential) is fixed at creation.</summary>
+public sealed record ClientChange
+{
+    public string? ClientId { get; init; }
+
+    public string? DisplayName { get; init; }
+
+    public string? Type { get; init; }
+
+    public List<string>? RedirectUris { get; init; }
+
+    public List<string>? PostLogoutRedirectUris { get; init; }
+
+    public List<string>? Scopes { get; init; }
+
+    public bool? RequireConsent { get; init; }
+}
+
+public abstract record ClientResult
+{
+    /// <summary><paramref name="Secret"/> is set only when one was just generated: it is shown once and stored hashed.</summary>
+    public sealed record Done(ClientView Client, string? Secret) : ClientResult;
+
+    public sealed record NotFound : ClientResult;
+
+    public sealed record Invalid(IDictionary<string, string[]> Errors) : ClientResult;
+
+    public sealed record Conflict(string Detail) : ClientResult;
+}
+
+/// <summary>
+/// OIDC clients for the management API and the console, as OpenIddict applications described exactly as the
+/// configuration seeder describes them (PKCE, permissions per flow). Clients defined in configuration are read-only
+/// here: the next start would silently undo an edit.
+/// </summary>
+public sealed class ClientAdministration(
+    IOpenIddictApplicationManager applications,
+    IOpenIddictScopeManager scopes,
+    IOptions<OidcOptions> options,
+    AuditTrail audit,
+    ILogger<ClientAdministration> logger)
+{
+    public async Task<IReadOnlyList<ClientView>> ListAsync(CancellationToken cancellationToken)
+    {
+        var views = new List<ClientView>();
+        await foreach (var application in applications.ListAsync(cancellationToken: cancellationToken))
+        {
+            views.Add(await ViewAsync(application, cancellationToken));
+        }
+
+        return [.. views.OrderBy(v => v.ClientId, StringComparer.Ordinal)];
+    }
+
+    public async Task<ClientView?> GetAsync(string clientId, CancellationToken cancellationToken) =>
+        await applications.FindByClientIdAsync(clientId, cancellationToken) is { } application ? await ViewAsync(application, cancellationToken) : null;
+
+    public async Task<ClientResult> CreateAsync(ClientChange change, string actor, CancellationToken cancellationToken)
+    {
+        var errors = await ValidateAsync(change, creating: true, cancellationToken);
+        if (errors.Count > 0)
+        {
+            return new ClientResult.Invalid(errors);
+        }
+
+        if (await applications.FindByClientIdAsync(change.ClientId!, cancellationToken) is not null)
+        {
+            return new ClientResult.Conflict($"A client with id '{change.ClientId}' already exists.");
+        }
+
+        var confidential = change.Type == ClientTypes.Confidential;
+        var secret = confidential ? NewSecret() : null;
+        var descriptor = new OpenIddictApplicationDescriptor();
+        ClientSeeder.Describe(Definition(change, secret), descriptor);
+        await EnsureScopesAsync(change.Scopes, cancellationToken);
+        var application = await applications.CreateAsync(descriptor, cancellationToken);
+        await audit.RecordAsync(AuditEventType.ClientChanged, reason: "Created", detail: change.ClientId, actor: actor, cancellationToken: cancellationToken);
+        logger.LogInformation("Client {ClientId} created by {Actor}", change.ClientId, actor);
+        return new ClientResult.Done(await ViewAsync(application, cancellationToken), secret);
+    }
+
+    public async Task<ClientResult> UpdateAsync(string clientId, ClientChange change, string actor, CancellationToken cancellationToken)
+    {
+        var application = await applications.FindByClientIdAsync(clientId, cancellationToken);
+        if (application is null)
+        {
+            return new ClientResult.NotFound();
+        }
+
+        if (IsConfigured(clientId))
+        {
+            return ConfiguredConflict(clientId);
+        }
+
+        var errors = await ValidateAsync(change with { ClientId = clientId }, creating: false, cancellationToken);
+        var confidential = await applications.HasClientTypeAsync(application, ClientTypes.Confidential, cancellationToken);
+        if (change.Type is { } type && type != (confidential ? ClientTypes.Confidential : ClientTypes.Public))
+        {
+            errors["type"] = ["A client's type cannot change; create a new client instead."];
+        }
+
+        if (errors.Count > 0)
+        {
+            return new ClientResult.Invalid(errors);
+        }
+
+        var current = await ViewAsync(application, cancellationToken);
+        var merged = new ClientChange
+        {
+            ClientId = clientId,
+            DisplayName = change.DisplayName ?? current.DisplayName,
+            RedirectUris = change.RedirectUris ?? [.. current.RedirectUris],
+            PostLogoutRedirectUris = change.PostLogoutRedirectUris ?? [.. current.PostLogoutRedirectUris],
+            Scopes = change.Scopes ?? [.. current.Scopes],
+            RequireConsent = change.RequireConsent ?? current.RequireConsent,
+        };
+        var descriptor = new OpenIddictApplicationDescriptor();
+        await applications.PopulateAsync(descriptor, application, cancellationToken);
+        var storedHash = descriptor.ClientSecret;
+        // A placeholder makes the definition confidential; the stored hash is put back, so the secret is unchanged.
+        ClientSeeder.Describe(Definition(merged, confidential ? "unchanged" : null), descriptor);
+        descriptor.ClientSecret = storedHash;
+        await EnsureScopesAsync(merged.Scopes, cancellationToken);
+        await applications.UpdateAsync(application, descriptor, cancellationToken);
+        await audit.RecordAsync(AuditEventType.ClientChanged, reason: "Updated", detail: clientId, actor: actor, cancellationToken: cancellationToken);
+        return new ClientResult.Done(await ViewAsync(application, cancellationToken), null);
+    }
+
+    public async Task<ClientResult> DeleteAsync(string clientId, string actor, CancellationToken cancellationToken)
+    {
+        var application = await applications.FindByClientIdAsync(clientId, cancellationToken);
+        if (application is null)
+        {
+            return new ClientResult.NotFound();
+        }
+
+        if (IsConfigured(clientId))
+        {
+            return ConfiguredConflict(clientId);
+        }
+
+        var view = await ViewAsync(application, cancellationToken);
+        // OpenIddict deletes the client's authorizations and tokens with it.
+        await applications.DeleteAsync(application, cancellationToken);
+        await audit.RecordAsync(AuditEventType.ClientChanged, reason: "Deleted", detail: clientId, actor: actor, cancellationToken: cancellationToken);
+        logger.LogInformation("Client {ClientId} deleted by {Actor}", clientId, actor);
+        return new ClientResult.Done(view, null);
+    }
+
+    /// <summary>Replaces a confidential client's secret. The old one stops working at once; the new one is shown once.</summary>
+    public async Task<ClientResult> RotateSecretAsync(string clientId, string actor, CancellationToken cancellationToken)
+    {
+        var application = await applications.FindByClientIdAsync(clientId, cancellationToken);
+        if (application is null)
+        {
+            return new ClientResult.NotFound();
+        }
+
+        if (IsConfigured(clientId))
+        {
+            return ConfiguredConflict(clientId);
+        }
+
+        if (!await applications.HasClientTypeAsync(application, ClientTypes.Confidential, cancellationToken))
+        {
+            return new ClientResult.Conflict($"Client '{clientId}' is public: it has no secret to rotate.");
+        }
+
+        var secret = NewSecret();
+        var descriptor = new OpenIddictApplicationDescriptor();
+        await applications.PopulateAsync(descriptor, application, cancellationToken);
+        descriptor.ClientSecret = secret;
+        await applications.UpdateAsync(application, descriptor, cancellationToken);
+        await audit.RecordAsync(AuditEventType.ClientChanged, reason: "SecretRotated", detail: clientId, actor: actor, cancellationToken: cancellationToken);
+        logger.LogInformation("Client {ClientId}: secret rotated by {Actor}", clientId, actor);
+        return new ClientResult.Done(await ViewAsync(application, cancellationToken), secret);
+    }
+
+    public bool IsConfigured(string clientId) => options.Value.Clients.Any(c => c.ClientId == clientId);
+
+    private static ClientResult.Conflict ConfiguredConflict(string clientId) =>
+        new($"Client '{clientId}' is defined in configuration (LazyMigrate__Clients); change it there, or the next start would undo the change.");
+
+    private static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static ClientDefinition Definition(ClientChange change, string? secret) => new()
+    {
+        ClientId = change.ClientId,
+        ClientSecret = secret,
+        DisplayName = change.DisplayName,
+        RedirectUris = [.. (change.RedirectUris ?? []).Select(u => new Uri(u))],
+        PostLogoutRedirectUris = [.. (change.PostLogoutRedirectUris ?? []).Select(u => new Uri(u))],
+        Scopes = change.Scopes ?? [],
+        RequireConsent = change.RequireConsent ?? false,
+    };
+
+    private async Task EnsureScopesAsync(IEnumerable<string>? requested, CancellationToken cancellationToken)
+    {
+        foreach (var scope in (requested ?? []).Except(ClientSeeder.StandardScopes, StringComparer.Ordinal))
+        {
+            if (await scopes.FindByNameAsync(scope, cancellationToken) is null)
+            {
+                await scopes.CreateAsync(new OpenIddictScopeDescriptor { Name = scope, DisplayName = scope }, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<Dictionary<string, string[]>> ValidateAsync(ClientChange change, bool creating, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (creating && (string.IsNullOrWhiteSpace(change.ClientId) || change.ClientId.Length > 100 ||
+            !change.ClientId.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.')))
+        {
+            errors["clientId"] = ["1 to 100 letters, digits, '-', '_' or '.'."];
+        }
+        else if (creating && change.ClientId is "new")
+        {
+            // The console's create page lives at /console/clients/new.
+            errors["clientId"] = ["'new' is reserved."];
+        }
+
+        if (creating && change.Type is not (ClientTypes.Public or ClientTypes.Confidential))
+        {
+            errors["type"] = ["'public' (browser and native apps, code flow with PKCE) or 'confidential' (has a secret)."];
+        }
+
+        foreach (var (field, uris) in new[] { ("redirectUris", change.RedirectUris), ("postLogoutRedirectUris", change.PostLogoutRedirectUris) })
+        {
+            // Exact matching is only meaningful for absolute URIs; fragments are forbidden by RFC 6749 §3.1.2.
+            if (uris?.FirstOrDefault(u => !Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Fragment.Length > 0 ||
+                (uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)) is { } bad)
+            {
+                errors[field] = [$"'{bad}' must be an absolute https URI (http only for localhost) without a fragment."];
+            }
+        }
+
+        if (creating && change.Type == ClientTypes.Public && change.RedirectUris is not { Count: > 0 })
+        {
+            errors["redirectUris"] = ["A public client signs users in through the browser and needs a redirect URI."];
+        }
+
+        if (change.DisplayName is { Length: > 200 })
+        {
+            errors["displayName"] = ["At most 200 characters."];
+        }
+
+        foreach (var scope in change.Scopes ?? [])
+        {
+            if (!ClientSeeder.StandardScopes.Contains(scope) && !Management.ManagementScopes.All.ContainsKey(scope) &&
+                await scopes.FindByNameAsync(scope, cancellationToken) is null)
+            {
+                errors["scopes"] = [$"Unknown scope '{scope}'."];
+            }
+        }
+
+        return errors;
+    }
+
+    private async Task<ClientView> ViewAsync(object application, CancellationToken cancellationToken)
+    {
+        var clientId = (await applications.GetClientIdAsync(application, cancellationToken))!;
+        var permissions = await applications.GetPermissionsAsync(application, cancellationToken);
+        var scopes = permissions.Where(p => p.StartsWith(Permissions.Prefixes.Scope, StringComparison.Ordinal))
+            .Select(p => p[Permissions.Prefixes.Scope.Length..]).ToList();
+        if (permissions.Contains(Permissions.GrantTypes.AuthorizationCode))
+        {
+            // openid and offline_access need no permission in OpenIddict; the seeder grants interactive clients both.
+            scopes.InsertRange(0, [Scopes.OpenId, Scopes.OfflineAccess]);
+        }
+
+        return new ClientView(
+            clientId,
+            await applications.GetDisplayNameAsync(application, cancellationToken),
+            await applications.GetClientTypeAsync(application, cancellationToken) ?? ClientTypes.Public,
+            [.. (await applications.GetRedirectUrisAsync(application, cancellationToken)).Order(StringComparer.Ordinal)],
+            [.. (await applications.GetPostLogoutRedirectUrisAsync(application, cancellationToken)).Order(StringComparer.Ordinal)],
+            [.. scopes.Distinct()],
+            await applications.HasConsentTypeAsync(application, ConsentTypes.Explicit, cancellationToken),
+            IsConfigured(clientId));
+    }
+}

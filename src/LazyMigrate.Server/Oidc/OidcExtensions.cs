@@ -1,0 +1,75 @@
+using LazyMigrate.Server.Data;
+using Microsoft.Extensions.Options;
+using OpenIddict.Server;
+using OpenIddict.Server.AspNetCore;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace LazyMigrate.Server.Oidc;
+
+public static class OidcExtensions
+{
+    /// <summary>OpenIddict server (and local token validation), keys from the database, clients from configuration and their administration.</summary>
+    public static IServiceCollection AddOidc(this IServiceCollection services)
+    {
+        services.AddOptions<OidcOptions>().BindConfiguration(OidcOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OidcOptions>, OidcOptionsValidator>();
+
+        services.AddOpenIddict()
+            // Applications, authorizations, scopes and tokens live in our DbContext.
+            .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<LazyMigrateDbContext>())
+            .AddServer(options =>
+            {
+                // Discovery (/.well-known/openid-configuration) and JWKS (/.well-known/jwks) keep their default paths.
+                options.SetAuthorizationEndpointUris("connect/authorize")
+                    .SetTokenEndpointUris("connect/token")
+                    .SetUserInfoEndpointUris("connect/userinfo")
+                    .SetEndSessionEndpointUris("connect/endsession")
+                    .SetIntrospectionEndpointUris("connect/introspect")
+                    .SetRevocationEndpointUris("connect/revoke");
+
+                // Note: no implicit, hybrid or password flow. Browser apps use the code flow with PKCE like everyone else.
+                options.AllowAuthorizationCodeFlow()
+                    .AllowRefreshTokenFlow()
+                    .AllowClientCredentialsFlow();
+
+                // Note: PKCE for every authorization request, public and confidential clients alike, and only S256: 'plain'
+                // protects nothing against an attacker who can read the authorization request.
+                options.RequireProofKeyForCodeExchange();
+                options.Configure(server => server.CodeChallengeMethods.Remove(CodeChallengeMethods.Plain));
+
+                options.RegisterScopes(ClientSeeder.StandardScopes);
+
+                // Note: refresh tokens roll (a new one with each use) and OpenIddict revokes the whole chain when a redeemed
+                // one comes back. The default 30-second grace period would accept a stolen token replayed quickly, so none.
+                options.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
+
+                // Signing and encryption keys come from the database (ServerKeyOptions), never from development certificates.
+                options.UseAspNetCore()
+                    .EnableAuthorizationEndpointPassthrough()
+                    .EnableEndSessionEndpointPassthrough()
+                    .EnableTokenEndpointPassthrough()
+                    .EnableUserInfoEndpointPassthrough()
+                    .EnableStatusCodePagesIntegration();
+            })
+            // Lets our own APIs accept the access tokens this server issues, with the same keys.
+            .AddValidation(options =>
+            {
+                options.UseLocalServer();
+                options.UseAspNetCore();
+            });
+
+        services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ServerKeyOptions>();
+        services.AddOptions<OpenIddictServerOptions>()
+            .Configure<IOptions<OidcOptions>>((server, connect) => server.Issuer = connect.Value.IssuerUri);
+
+        // Note: plain HTTP only when LazyMigrate:AllowHttp says so (local runs, tests, TLS terminated by a proxy).
+        services.AddOptions<OpenIddictServerAspNetCoreOptions>()
+            .Configure<IOptions<OidcOptions>>((aspNet, connect) => aspNet.DisableTransportSecurityRequirement = connect.Value.AllowHttp);
+
+        services.AddScoped<IDatabaseSeeder, ServerKeyGenerator>();
+        services.AddScoped<IDatabaseSeeder, ClientSeeder>();
+        services.AddHostedService<TokenPruning>();
+        services.AddScoped<ClientAdministration>();
+        return services;
+    }
+}

@@ -1,0 +1,106 @@
+using Microsoft.Extensions.Options;
+
+namespace LazyMigrate.Server.Oidc;
+
+/// <summary>The protocol side of the <c>LazyMigrate</c> configuration section: issuer, transport and seeded clients.</summary>
+public sealed class OidcOptions
+{
+    public const string Section = "LazyMigrate";
+
+    /// <summary>Public base URL (<c>LazyMigrate__Issuer</c>); tokens carry it and clients discover endpoints under it.</summary>
+    public Uri? Issuer { get; set; }
+
+    /// <summary>Serve the protocol over plain HTTP (local runs, tests, or behind a TLS-terminating proxy). Off by default.</summary>
+    public bool AllowHttp { get; set; }
+
+    /// <summary>Clients defined in configuration, applied idempotently at start-up.</summary>
+    public List<ClientDefinition> Clients { get; set; } = [];
+
+    /// <summary>How often expired and redeemed tokens and dead authorizations are deleted.</summary>
+    public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>Only entries older than this are pruned, which keeps recent ones around for reuse detection and audit.</summary>
+    public TimeSpan PruneOlderThan { get; set; } = TimeSpan.FromDays(14);
+
+    /// <summary>The issuer as OpenIddict wants it: absolute and ending with a slash, so relative endpoint URIs resolve under it.</summary>
+    public Uri IssuerUri => Issuer is null
+        ? throw new InvalidOperationException("LazyMigrate:Issuer is not set.")
+        : Issuer.AbsoluteUri.EndsWith('/') ? Issuer : new Uri(Issuer.AbsoluteUri + "/");
+}
+
+/// <summary>One <c>LazyMigrate__Clients__N</c> entry.</summary>
+public sealed class ClientDefinition
+{
+    public string? ClientId { get; set; }
+
+    /// <summary>Absent for public clients (browser and native apps); stored only as a hash.</summary>
+    public string? ClientSecret { get; set; }
+
+    public string? DisplayName { get; set; }
+
+    public List<Uri> RedirectUris { get; set; } = [];
+
+    public List<Uri> PostLogoutRedirectUris { get; set; } = [];
+
+    /// <summary>Scopes the client may request. Empty: openid, profile, email, phone and offline_access for interactive clients.</summary>
+    public List<string> Scopes { get; set; } = [];
+
+    public bool RequireConsent { get; set; }
+
+    public bool IsConfidential => !string.IsNullOrEmpty(ClientSecret);
+
+    /// <summary>Signs users in through the browser (has redirect URIs); otherwise a machine client using client credentials.</summary>
+    public bool IsInteractive => RedirectUris.Count > 0;
+}
+
+/// <summary>Fails start-up with the name of the offending setting, so a bad deployment never half-works.</summary>
+public sealed class OidcOptionsValidator : IValidateOptions<OidcOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OidcOptions options)
+    {
+        var failures = new List<string>();
+        if (options.Issuer is not { IsAbsoluteUri: true })
+        {
+            failures.Add("LazyMigrate:Issuer (LazyMigrate__Issuer) must be set to the absolute public base URL, e.g. https://login.example.com.");
+        }
+        else if (options.Issuer.Scheme != Uri.UriSchemeHttps && !options.AllowHttp)
+        {
+            failures.Add("LazyMigrate:Issuer must be an https URL unless LazyMigrate:AllowHttp is true.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < options.Clients.Count; i++)
+        {
+            var client = options.Clients[i];
+            var key = $"LazyMigrate:Clients:{i}";
+            if (string.IsNullOrWhiteSpace(client.ClientId))
+            {
+                failures.Add($"{key}:ClientId (LazyMigrate__Clients__{i}__ClientId) is required.");
+                continue;
+            }
+
+            if (!seen.Add(client.ClientId))
+            {
+                failures.Add($"{key}:ClientId: client '{client.ClientId}' is defined twice.");
+            }
+
+            // A client without a secret can only use the browser flow, which needs somewhere to send the code.
+            if (!client.IsInteractive && !client.IsConfidential)
+            {
+                failures.Add($"{key}:RedirectUris (LazyMigrate__Clients__{i}__RedirectUris__0): client '{client.ClientId}' has no redirect URI. " +
+                    "Add one, or give it a ClientSecret to make it a client-credentials machine client.");
+            }
+
+            foreach (var uri in client.RedirectUris.Concat(client.PostLogoutRedirectUris))
+            {
+                // Exact matching is only meaningful for absolute URIs; fragments are forbidden by RFC 6749 §3.1.2.
+                if (!uri.IsAbsoluteUri || !string.IsNullOrEmpty(uri.Fragment))
+                {
+                    failures.Add($"{key}: '{uri}' of client '{client.ClientId}' must be an absolute URI without a fragment.");
+                }
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
