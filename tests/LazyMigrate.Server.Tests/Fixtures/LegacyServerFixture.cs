@@ -7,14 +7,12 @@ namespace LazyMigrate.Server.Tests.Fixtures;
 /// A server with one Importing connection, <c>legacy</c>, running the demo's own login and getUser scripts against a
 /// legacy database created for the test class.
 /// </summary>
-public class LegacyServerFixture : IAsyncLifetime
+public class LegacyServerFixture : ServerFixtureBase
 {
     private TestDatabase? _store;
     private Dictionary<string, string?>? _settings;
 
     public LegacyDatabase Legacy { get; private set; } = null!;
-
-    public LazyMigrateServer Server { get; private set; } = null!;
 
     /// <summary>Where the server drops the emails it sends (pickup mode).</summary>
     public string MailDirectory { get; } = Path.Combine(Path.GetTempPath(), $"lazymigrate-mail-{Guid.NewGuid():N}");
@@ -27,8 +25,6 @@ public class LegacyServerFixture : IAsyncLifetime
 
     protected virtual TimeSpan Timeout => TimeSpan.FromSeconds(5);
 
-    public Browser CreateBrowser() => new(Server);
-
     /// <summary>A fresh browser fills in and submits the login form; returns where it ended up.</summary>
     public async Task<Page> LogInAsync(string identifier, string password)
     {
@@ -36,7 +32,7 @@ public class LegacyServerFixture : IAsyncLifetime
         return await browser.LogInAsync(await browser.NavigateAsync("/Account/Login"), identifier, password);
     }
 
-    public virtual async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
         Legacy = await LegacyDatabase.CreateAsync();
         _store = await PostgresServer.CreateDatabaseAsync();
@@ -87,9 +83,9 @@ public class LegacyServerFixture : IAsyncLifetime
         yield return new(prefix + "Timeout", timeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    public virtual async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        await Server.DisposeAsync();
+        await base.DisposeAsync();
         await Legacy.DisposeAsync();
         if (_store is not null)
         {
@@ -120,4 +116,30 @@ public sealed class DeadLegacyServerFixture : LegacyServerFixture
         new Npgsql.NpgsqlConnectionStringBuilder(legacy.ConnectionString) { Port = 1, Timeout = 2 }.ConnectionString;
 
     protected override TimeSpan Timeout => TimeSpan.FromSeconds(3);
+}
+
+/// <summary>Two Importing connections: <c>legacy</c> first, then <c>second</c>, each with its own legacy database.</summary>
+public sealed class TwoConnectionsFixture : LegacyServerFixture
+{
+    public LegacyDatabase Second { get; private set; } = null!;
+
+    public override async ValueTask InitializeAsync()
+    {
+        Second = await LegacyDatabase.CreateAsync();
+        await base.InitializeAsync();
+    }
+
+    protected override void ConfigureSettings(Dictionary<string, string?> settings)
+    {
+        foreach (var (key, value) in ConnectionSettings(1, "second", Second.ConnectionString, TimeSpan.FromSeconds(5)))
+        {
+            settings[key] = value;
+        }
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await Second.DisposeAsync();
+    }
 }
