@@ -1,7 +1,7 @@
 using System.Net;
 using LazyMigrate.Scripting;
 using LazyMigrate.Server.LegacyConnections;
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 using LazyMigrate.Server.Users;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;

@@ -1,4 +1,4 @@
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.Playwright;
 
 namespace LazyMigrate.E2E.Tests;

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using LazyMigrate.Server.Tests.Hosting;
+using LazyMigrate.Server.Tests.Fixtures;
 using LazyMigrate.Testing;
 using Microsoft.Playwright;
 

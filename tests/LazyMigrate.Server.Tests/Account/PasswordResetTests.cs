@@ -35,13 +35,9 @@ public partial class PasswordResetTests(LegacyServerFixture fixture) : IClassFix
             Assert.Contains("This link is invalid or has expired.", again.Html, StringComparison.Ordinal);
         }
 
-        await using (var scope = fixture.Server.Services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-            var user = await db.Users.AsNoTracking().SingleAsync(u => u.Identities.Any(i => i.Connection == "legacy" && i.LegacyId == legacy.Id), TestContext.Current.CancellationToken);
-            Assert.Equal("Byron", user.FamilyName);
-            Assert.NotNull(user.MigratedAt);
-        }
+        var user = await fixture.WithDatabaseAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Identities.Any(i => i.Connection == "legacy" && i.LegacyId == legacy.Id), TestContext.Current.CancellationToken));
+        Assert.Equal("Byron", user.FamilyName);
+        Assert.NotNull(user.MigratedAt);
 
         Assert.False((await fixture.LogInAsync(legacy.Email, "a brand new passphrase")).IsLogin);
         Assert.True((await fixture.LogInAsync(legacy.Email, legacy.Password)).IsLogin);

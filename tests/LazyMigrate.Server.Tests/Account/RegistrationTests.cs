@@ -75,9 +75,7 @@ public class RegistrationTests(LegacyServerFixture fixture) : IClassFixture<Lega
 
     private async Task<int> CountAsync(string email)
     {
-        await using var scope = fixture.Server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
         var normalised = email.ToUpperInvariant();
-        return await db.Users.CountAsync(u => u.NormalizedEmail == normalised, TestContext.Current.CancellationToken);
+        return await fixture.WithDatabaseAsync(db => db.Users.CountAsync(u => u.NormalizedEmail == normalised, TestContext.Current.CancellationToken));
     }
 }

@@ -1,3 +1,4 @@
+using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Demo;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -21,6 +22,20 @@ public class LazyMigrateServer(string connectionString, IReadOnlyDictionary<stri
 
     /// <summary>True when listening on a real socket (browser tests) instead of in memory.</summary>
     public bool UsesNetwork { get; private set; }
+
+    /// <summary>Runs <paramref name="action"/> on a fresh DbContext of this server's database (a scope of its own).</summary>
+    public async Task<T> WithDatabaseAsync<T>(Func<LazyMigrateDbContext, Task<T>> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await action(scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>());
+    }
+
+    /// <inheritdoc cref="WithDatabaseAsync{T}"/>
+    public async Task WithDatabaseAsync(Func<LazyMigrateDbContext, Task> action)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        await action(scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>());
+    }
 
     /// <summary>Listens on a real loopback port; call before the server starts, then <c>StartServer()</c>.</summary>
     public void ListenOnLoopback(int port)

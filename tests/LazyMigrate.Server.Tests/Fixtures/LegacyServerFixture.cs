@@ -7,14 +7,12 @@ namespace LazyMigrate.Server.Tests.Fixtures;
 /// A server with one Importing connection, <c>legacy</c>, running the demo's own login and getUser scripts against a
 /// legacy database created for the test class.
 /// </summary>
-public class LegacyServerFixture : IAsyncLifetime
+public class LegacyServerFixture : ServerFixtureBase
 {
     private TestDatabase? _store;
     private Dictionary<string, string?>? _settings;
 
     public LegacyDatabase Legacy { get; private set; } = null!;
-
-    public LazyMigrateServer Server { get; private set; } = null!;
 
     /// <summary>Where the server drops the emails it sends (pickup mode).</summary>
     public string MailDirectory { get; } = Path.Combine(Path.GetTempPath(), $"lazymigrate-mail-{Guid.NewGuid():N}");
@@ -30,8 +28,6 @@ public class LegacyServerFixture : IAsyncLifetime
     /// <summary>The <c>legacy</c> connection's login script file; null for the demo's own.</summary>
     protected virtual string? FirstLoginScript() => null;
 
-    public Browser CreateBrowser() => new(Server);
-
     /// <summary>A fresh browser fills in and submits the login form; returns where it ended up.</summary>
     public async Task<Page> LogInAsync(string identifier, string password)
     {
@@ -39,7 +35,7 @@ public class LegacyServerFixture : IAsyncLifetime
         return await browser.LogInAsync(await browser.NavigateAsync("/Account/Login"), identifier, password);
     }
 
-    public virtual async ValueTask InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
         Legacy = await LegacyDatabase.CreateAsync();
         _store = await PostgresServer.CreateDatabaseAsync();
@@ -90,9 +86,9 @@ public class LegacyServerFixture : IAsyncLifetime
         yield return new(prefix + "Timeout", timeout.ToString("c", System.Globalization.CultureInfo.InvariantCulture));
     }
 
-    public virtual async ValueTask DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        await Server.DisposeAsync();
+        await base.DisposeAsync();
         await Legacy.DisposeAsync();
         if (_store is not null)
         {

@@ -1,8 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
-using LazyMigrate.Server.Data;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace LazyMigrate.Server.Tests.Fixtures;
 
@@ -20,12 +18,6 @@ public class ManagementApiFixture : LegacyServerFixture
     public Task<HttpClient> ReaderAsync() => WithTokenAsync(TestClients.Reader.ClientId, TestClients.Reader.Secret!, "read:users");
 
     public HttpClient Anonymous() => Server.CreateClient();
-
-    public async Task<T> WithDatabaseAsync<T>(Func<LazyMigrateDbContext, Task<T>> action)
-    {
-        await using var scope = Server.Services.CreateAsyncScope();
-        return await action(scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>());
-    }
 
     private async Task<HttpClient> WithTokenAsync(string clientId, string secret, string scope)
     {

@@ -31,9 +31,7 @@ public class StartupTests
         Assert.Equal("true", introspected["active"]);
         Assert.Equal(TestClients.Machine.ClientId, introspected["client_id"]);
 
-        await using var scope = second.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-        Assert.Equal(1, await db.Users.CountAsync(u => u.Email == TestUsers.AdminEmail, TestContext.Current.CancellationToken));
+        Assert.Equal(1, await second.WithDatabaseAsync(db => db.Users.CountAsync(u => u.Email == TestUsers.AdminEmail, TestContext.Current.CancellationToken)));
     }
 
     [Fact]
@@ -102,10 +100,11 @@ public class StartupTests
     private static async Task<(int Users, long Applications, int Keys)> CountAsync(LazyMigrateServer server)
     {
         _ = server.Server;
-        await using var scope = server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         var ct = TestContext.Current.CancellationToken;
-        return (await db.Users.CountAsync(ct), await applications.CountAsync(ct), await db.Set<ServerKey>().CountAsync(ct));
+        var users = await server.WithDatabaseAsync(db => db.Users.CountAsync(ct));
+        var keys = await server.WithDatabaseAsync(db => db.Set<ServerKey>().CountAsync(ct));
+        await using var scope = server.Services.CreateAsyncScope();
+        var applications = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        return (users, await applications.CountAsync(ct), keys);
     }
 }

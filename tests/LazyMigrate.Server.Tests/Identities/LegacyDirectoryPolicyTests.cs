@@ -136,16 +136,6 @@ public class TombstonedAddressTests(LegacyPoolsFixture fixture) : IClassFixture<
     }
 }
 
-/// <summary>The legacy database is unreachable (nothing listens on its port); resets are retried quickly.</summary>
-public sealed class DeadLegacyApiFixture : ManagementApiFixture
-{
-    protected override string LegacyConnectionString(LegacyDatabase legacy) =>
-        new Npgsql.NpgsqlConnectionStringBuilder(legacy.ConnectionString) { Port = 1, Timeout = 2 }.ConnectionString;
-
-    protected override void ConfigureSettings(Dictionary<string, string?> settings) =>
-        settings["LazyMigrate:PasswordReset:RetryDelay"] = "00:00:00.200";
-}
-
 /// <summary>A legacy system that cannot answer is never "no such user": every creating path refuses, a reset waits.</summary>
 public class LegacySystemDownPolicyTests(DeadLegacyApiFixture fixture) : IClassFixture<DeadLegacyApiFixture>
 {

@@ -4,22 +4,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LazyMigrate.Server.Tests.Identities;
 
-/// <summary>
-/// Hundreds of hashes at once on a small machine: the lowest native hash cost the configuration accepts, and script
-/// deadlines long enough for the burst to get through the CPU. What is tested is that one user comes out of the race.
-/// </summary>
-public sealed class BusyLegacyPoolsFixture : LegacyPoolsFixture
-{
-    protected override TimeSpan Timeout => TimeSpan.FromMinutes(2);
-
-    protected override void ConfigureSettings(Dictionary<string, string?> settings)
-    {
-        base.ConfigureSettings(settings);
-        settings["LazyMigrate:Connections:1:Timeout"] = "00:02:00";
-        settings["LazyMigrate:PasswordHashIterations"] = "100000";
-    }
-}
-
 public class LegacyPoolsConcurrencyTests(BusyLegacyPoolsFixture fixture) : IClassFixture<BusyLegacyPoolsFixture>
 {
     [Fact]

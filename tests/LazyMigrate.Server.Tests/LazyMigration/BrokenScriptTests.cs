@@ -56,12 +56,10 @@ public class BrokenScriptTests(BrokenScriptServerFixture fixture) : IClassFixtur
         var page = await browser.LogInAsync(await browser.NavigateAsync("/Account/Login"), email, "Zebra-Script-Failure-49");
 
         Assert.Contains("<li>We can&#x27;t sign you in right now", page.Html, StringComparison.Ordinal);
-        await using var scope = fixture.Server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
         var ct = TestContext.Current.CancellationToken;
         var normalised = email.ToUpperInvariant();
-        Assert.False(await db.Users.AnyAsync(u => u.NormalizedEmail == normalised, ct));
-        Assert.True(await db.AuditEvents.AnyAsync(a => a.Type == AuditEventType.ScriptFailed && a.Reason == reason, ct));
+        Assert.False(await fixture.WithDatabaseAsync(db => db.Users.AnyAsync(u => u.NormalizedEmail == normalised, ct)));
+        Assert.True(await fixture.WithDatabaseAsync(db => db.AuditEvents.AnyAsync(a => a.Type == AuditEventType.ScriptFailed && a.Reason == reason, ct)));
         Assert.DoesNotContain("Zebra-Script-Failure-49", fixture.Log.Text, StringComparison.Ordinal);
     }
 }

@@ -33,9 +33,7 @@ public class ConcurrencyTests(BusyLegacyServerFixture fixture) : IClassFixture<B
             var results = await Task.WhenAll(browsers.Select((b, i) => b.LogInAsync(loginPages[i], legacy.Email, legacy.Password)));
 
             Assert.All(results, page => Assert.False(page.IsLogin, page.Html));
-            await using var scope = fixture.Server.Services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-            Assert.Equal(1, await db.Users.CountAsync(u => u.Identities.Any(i => i.Connection == "legacy" && i.LegacyId == legacy.Id), TestContext.Current.CancellationToken));
+            Assert.Equal(1, await fixture.WithDatabaseAsync(db => db.Users.CountAsync(u => u.Identities.Any(i => i.Connection == "legacy" && i.LegacyId == legacy.Id), TestContext.Current.CancellationToken)));
         }
         finally
         {
@@ -80,8 +78,6 @@ public class ConcurrencyTests(BusyLegacyServerFixture fixture) : IClassFixture<B
 
     private async Task<int> CountAsync(List<string> legacyIds)
     {
-        await using var scope = fixture.Server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-        return await db.Users.CountAsync(u => u.Identities.Any(i => i.Connection == "legacy" && legacyIds.Contains(i.LegacyId)), TestContext.Current.CancellationToken);
+        return await fixture.WithDatabaseAsync(db => db.Users.CountAsync(u => u.Identities.Any(i => i.Connection == "legacy" && legacyIds.Contains(i.LegacyId)), TestContext.Current.CancellationToken));
     }
 }

@@ -83,17 +83,13 @@ public class LazyMigrationTests(LegacyServerFixture fixture) : IClassFixture<Leg
 
         Assert.False((await fixture.LogInAsync(username.ToUpperInvariant(), legacy.Password)).IsLogin);
         Assert.False((await fixture.LogInAsync(legacy.Email, legacy.Password)).IsLogin);
-        await using var scope = fixture.Server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-        Assert.Equal(1, await db.Users.CountAsync(u => u.Identities.Any(i => i.Connection == "legacy" && i.LegacyId == legacy.Id), TestContext.Current.CancellationToken));
+        Assert.Equal(1, await fixture.WithDatabaseAsync(db => db.Users.CountAsync(u => u.Identities.Any(i => i.Connection == "legacy" && i.LegacyId == legacy.Id), TestContext.Current.CancellationToken)));
     }
 
     private async Task<User?> FindAsync(string email)
     {
-        await using var scope = fixture.Server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
         var normalised = email.ToUpperInvariant();
-        return await db.Users.AsNoTracking().Include(u => u.Identities).SingleOrDefaultAsync(u => u.NormalizedEmail == normalised, TestContext.Current.CancellationToken);
+        return await fixture.WithDatabaseAsync(db => db.Users.AsNoTracking().Include(u => u.Identities).SingleOrDefaultAsync(u => u.NormalizedEmail == normalised, TestContext.Current.CancellationToken));
     }
 
     private static TestUser AsTestUser(LegacyUser legacy) => new(Guid.Empty, legacy.Email, legacy.Email, legacy.Password);
@@ -118,12 +114,8 @@ public class LegacySystemDownTests(DeadLegacyServerFixture fixture) : IClassFixt
         // The connection's timeout is 3 s; the slack covers a loaded test machine, not a retry.
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3 + 5), $"took {clock.Elapsed}");
 
-        await using (var scope = fixture.Server.Services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-            var normalised = email.ToUpperInvariant();
-            Assert.False(await db.Users.AnyAsync(u => u.NormalizedEmail == normalised, TestContext.Current.CancellationToken));
-        }
+        var normalised = email.ToUpperInvariant();
+        Assert.False(await fixture.WithDatabaseAsync(db => db.Users.AnyAsync(u => u.NormalizedEmail == normalised, TestContext.Current.CancellationToken)));
 
         var local = await fixture.Server.Services.CreateUserAsync();
         using var other = fixture.CreateBrowser();
@@ -145,9 +137,7 @@ public class LegacySystemDownTests(DeadLegacyServerFixture fixture) : IClassFixt
         });
 
         Assert.Contains("<li>We can&#x27;t create your account right now", page.Html, StringComparison.Ordinal);
-        await using var scope = fixture.Server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
         var normalised = email.ToUpperInvariant();
-        Assert.False(await db.Users.AnyAsync(u => u.NormalizedEmail == normalised, TestContext.Current.CancellationToken));
+        Assert.False(await fixture.WithDatabaseAsync(db => db.Users.AnyAsync(u => u.NormalizedEmail == normalised, TestContext.Current.CancellationToken)));
     }
 }

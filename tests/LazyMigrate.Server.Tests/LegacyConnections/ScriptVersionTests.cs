@@ -33,10 +33,8 @@ public class ScriptVersionTests
 
             await using var server = new LazyMigrateServer(store.ConnectionString, settings);
             _ = server.Server;
-            await using var scope = server.Services.CreateAsyncScope();
-            var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-            var changes = await db.AuditEvents.Where(a => a.Type == AuditEventType.ScriptChanged && a.Connection == "versioned")
-                .Select(a => a.Detail).ToListAsync(TestContext.Current.CancellationToken);
+            var changes = await server.WithDatabaseAsync(db => db.AuditEvents.Where(a => a.Type == AuditEventType.ScriptChanged && a.Connection == "versioned")
+                .Select(a => a.Detail).ToListAsync(TestContext.Current.CancellationToken));
             Assert.Contains("Login script version 2 by configuration", changes);
         }
         finally
@@ -92,18 +90,14 @@ public class ScriptVersionTests
     {
         await using var server = new LazyMigrateServer(store.ConnectionString, settings);
         _ = server.Server;
-        await using var scope = server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-        return await db.LegacyConnections.Where(c => c.Name == "edited").Select(c => c.TimeoutMilliseconds).SingleAsync(TestContext.Current.CancellationToken);
+        return await server.WithDatabaseAsync(db => db.LegacyConnections.Where(c => c.Name == "edited").Select(c => c.TimeoutMilliseconds).SingleAsync(TestContext.Current.CancellationToken));
     }
 
     private static async Task<int[]> StartAndReadVersionsAsync(TestDatabase store, Dictionary<string, string?> settings)
     {
         await using var server = new LazyMigrateServer(store.ConnectionString, settings);
         _ = server.Server;
-        await using var scope = server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-        return await db.ScriptVersions.Where(v => v.Function == ScriptFunction.Login)
-            .OrderBy(v => v.Version).Select(v => v.Version).ToArrayAsync(TestContext.Current.CancellationToken);
+        return await server.WithDatabaseAsync(db => db.ScriptVersions.Where(v => v.Function == ScriptFunction.Login)
+            .OrderBy(v => v.Version).Select(v => v.Version).ToArrayAsync(TestContext.Current.CancellationToken));
     }
 }

@@ -47,8 +47,6 @@ public class TombstoneTests(LegacyServerFixture fixture) : IClassFixture<LegacyS
 
     private async Task<User?> FindAsync(string legacyId)
     {
-        await using var scope = fixture.Server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-        return await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Identities.Any(i => i.Connection == "legacy" && i.LegacyId == legacyId), TestContext.Current.CancellationToken);
+        return await fixture.WithDatabaseAsync(db => db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Identities.Any(i => i.Connection == "legacy" && i.LegacyId == legacyId), TestContext.Current.CancellationToken));
     }
 }

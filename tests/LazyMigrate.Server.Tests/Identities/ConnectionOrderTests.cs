@@ -3,36 +3,9 @@ using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace LazyMigrate.Server.Tests.LazyMigration;
+namespace LazyMigrate.Server.Tests.Identities;
 
-/// <summary>Two Importing connections: <c>legacy</c> first, then <c>second</c>, each with its own legacy database.</summary>
-public sealed class TwoConnectionsFixture : LegacyServerFixture
-{
-    public LegacyDatabase Second { get; private set; } = null!;
-
-    public override async ValueTask InitializeAsync()
-    {
-        Second = await LegacyDatabase.CreateAsync();
-        await base.InitializeAsync();
-    }
-
-    protected override void ConfigureSettings(Dictionary<string, string?> settings)
-    {
-        foreach (var (key, value) in ConnectionSettings(1, "second", Second.ConnectionString, TimeSpan.FromSeconds(5)))
-        {
-            settings[key] = value;
-        }
-    }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync();
-        await Second.DisposeAsync();
-        GC.SuppressFinalize(this);
-    }
-}
-
-public class ConnectionOrderTests(TwoConnectionsFixture fixture) : IClassFixture<TwoConnectionsFixture>
+public class ConnectionOrderTests(LegacyPoolsFixture fixture) : IClassFixture<LegacyPoolsFixture>
 {
     [Fact]
     public async Task AUserOnlyTheSecondConnectionKnows_IsImportedFromIt()
@@ -61,9 +34,7 @@ public class ConnectionOrderTests(TwoConnectionsFixture fixture) : IClassFixture
 
     private async Task<List<string?>> SourcesAsync(string email)
     {
-        await using var scope = fixture.Server.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
         var normalised = email.ToUpperInvariant();
-        return await db.Users.Where(u => u.NormalizedEmail == normalised).SelectMany(u => u.Identities.Where(i => i.Origin == LazyMigrate.Server.Identities.IdentityOrigin.Imported).Select(i => (string?)i.Connection)).ToListAsync(TestContext.Current.CancellationToken);
+        return await fixture.WithDatabaseAsync(db => db.Users.Where(u => u.NormalizedEmail == normalised).SelectMany(u => u.Identities.Where(i => i.Origin == LazyMigrate.Server.Identities.IdentityOrigin.Imported).Select(i => (string?)i.Connection)).ToListAsync(TestContext.Current.CancellationToken));
     }
 }

@@ -1,6 +1,4 @@
-using LazyMigrate.Server.Tests.Fixtures;
-
-namespace LazyMigrate.Server.Tests.Identities;
+namespace LazyMigrate.Server.Tests.Fixtures;
 
 /// <summary>
 /// Two legacy pools of one company: <c>legacy</c> first, then <c>second</c>, each with its own legacy database and the
@@ -77,4 +75,30 @@ public sealed class Auth0FirstPoolFixture : LegacyPoolsFixture
         Directory.Delete(_scripts, recursive: true);
         GC.SuppressFinalize(this);
     }
+}
+
+/// <summary>
+/// Hundreds of hashes at once on a small machine: the lowest native hash cost the configuration accepts, and script
+/// deadlines long enough for the burst to get through the CPU. What is tested is that one user comes out of the race.
+/// </summary>
+public sealed class BusyLegacyPoolsFixture : LegacyPoolsFixture
+{
+    protected override TimeSpan Timeout => TimeSpan.FromMinutes(2);
+
+    protected override void ConfigureSettings(Dictionary<string, string?> settings)
+    {
+        base.ConfigureSettings(settings);
+        settings["LazyMigrate:Connections:1:Timeout"] = "00:02:00";
+        settings["LazyMigrate:PasswordHashIterations"] = "100000";
+    }
+}
+
+/// <summary>The legacy database is unreachable (nothing listens on its port); resets are retried quickly.</summary>
+public sealed class DeadLegacyApiFixture : ManagementApiFixture
+{
+    protected override string LegacyConnectionString(LegacyDatabase legacy) =>
+        new Npgsql.NpgsqlConnectionStringBuilder(legacy.ConnectionString) { Port = 1, Timeout = 2 }.ConnectionString;
+
+    protected override void ConfigureSettings(Dictionary<string, string?> settings) =>
+        settings["LazyMigrate:PasswordReset:RetryDelay"] = "00:00:00.200";
 }

@@ -1,0 +1,41 @@
+using LazyMigrate.Server.Audit;
+using LazyMigrate.Server.Tests.Fixtures;
+using Microsoft.EntityFrameworkCore;
+
+namespace LazyMigrate.Server.Tests.Audit;
+
+public class AuditPruningTests(LegacyServerFixture fixture) : IClassFixture<LegacyServerFixture>
+{
+    [Fact]
+    public async Task AuditEntries_OlderThanTheRetention_ArePrunedByEveryNode()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var marker = Guid.NewGuid().ToString("N");
+        await fixture.WithDatabaseAsync(async db =>
+        {
+            db.AuditEvents.AddRange(
+                new AuditEvent { At = DateTimeOffset.UtcNow.AddDays(-401), Type = AuditEventType.LoginFailed, Detail = marker + " old" },
+                new AuditEvent { At = DateTimeOffset.UtcNow.AddDays(-399), Type = AuditEventType.LoginFailed, Detail = marker + " kept" });
+            await db.SaveChangesAsync(ct);
+        });
+
+        // A node prunes when it starts, then daily.
+        await using var node = fixture.CreateNode();
+        _ = node.Server;
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        List<string?> left;
+        do
+        {
+            left = await node.WithDatabaseAsync(db => db.AuditEvents.Where(a => a.Detail!.StartsWith(marker)).Select(a => a.Detail).ToListAsync(ct));
+            if (left.Count == 1)
+            {
+                break;
+            }
+
+            await Task.Delay(100, ct);
+        }
+        while (DateTime.UtcNow < deadline);
+
+        Assert.Equal([marker + " kept"], left);
+    }
+}

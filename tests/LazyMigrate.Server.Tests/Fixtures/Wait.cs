@@ -1,0 +1,26 @@
+namespace LazyMigrate.Server.Tests.Fixtures;
+
+/// <summary>Waits for a condition with a bound, polling: a wait on a signal, never a fixed sleep.</summary>
+public static class Wait
+{
+    public static async Task<T> ForAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan? bound = null)
+    {
+        var until = DateTime.UtcNow + (bound ?? TimeSpan.FromSeconds(60));
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"The condition did not hold within the bound; last value: {value}");
+            }
+
+            await poll.WaitForNextTickAsync(TestContext.Current.CancellationToken);
+        }
+    }
+}
