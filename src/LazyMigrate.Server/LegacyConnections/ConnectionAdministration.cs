@@ -20,6 +20,7 @@ public sealed record ConnectionView(
     int TimeoutMilliseconds,
     int MaxConcurrentCalls,
     int MaxQueuedCalls,
+    bool TrustEmails,
     IReadOnlyDictionary<string, int> ScriptVersions,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
@@ -52,6 +53,9 @@ public sealed record ConnectionChange
     public int? MaxConcurrentCalls { get; init; }
 
     public int? MaxQueuedCalls { get; init; }
+
+    /// <summary>Treat this system's addresses as verified (see the account-takeover guard in the README).</summary>
+    public bool? TrustEmails { get; init; }
 
     /// <summary>Must be true to move a connection to Disconnected: its users who never came over can no longer sign in.</summary>
     public bool ConfirmDisconnect { get; init; }
@@ -261,6 +265,7 @@ public sealed class ConnectionAdministration(
             entity.TimeoutMilliseconds,
             entity.MaxConcurrentCalls,
             entity.MaxQueuedCalls,
+            entity.TrustEmails,
             Enum.GetValues<ScriptFunction>().Where(f => versions.ContainsKey((entity.Id, f))).ToDictionary(f => ScriptFunctionNames.Camel(f), f => versions[(entity.Id, f)]),
             entity.CreatedAt,
             entity.UpdatedAt,
@@ -281,6 +286,7 @@ public sealed class ConnectionAdministration(
         if (change.TimeoutMilliseconds is { } timeout) entity.TimeoutMilliseconds = timeout;
         if (change.MaxConcurrentCalls is { } concurrent) entity.MaxConcurrentCalls = concurrent;
         if (change.MaxQueuedCalls is { } queued) entity.MaxQueuedCalls = queued;
+        if (change.TrustEmails is { } trust) entity.TrustEmails = trust;
 
         if (change.Settings is null && change.Secrets is null)
         {

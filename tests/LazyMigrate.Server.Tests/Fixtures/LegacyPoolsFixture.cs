@@ -85,10 +85,13 @@ public sealed class BusyLegacyPoolsFixture : LegacyPoolsFixture
 {
     protected override TimeSpan Timeout => TimeSpan.FromMinutes(2);
 
+    protected override string LegacyConnectionString(LegacyDatabase legacy) => BusyLegacyServerFixture.Patient(legacy);
+
     protected override void ConfigureSettings(Dictionary<string, string?> settings)
     {
         base.ConfigureSettings(settings);
         settings["LazyMigrate:Connections:1:Timeout"] = "00:02:00";
+        settings["LazyMigrate:Connections:1:Database:ConnectionString"] = BusyLegacyServerFixture.Patient(Second);
         settings["LazyMigrate:PasswordHashIterations"] = "100000";
     }
 }

@@ -198,3 +198,28 @@ public class Auth0FirstPoolTests(Auth0FirstPoolFixture fixture) : IClassFixture<
         Assert.True((await fixture.LogInAsync($"nobody-{Guid.NewGuid():N}@legacy.example", "anything at all")).IsLogin);
     }
 }
+
+/// <summary>A connection trusted for its emails may sign in an address an earlier pool knows, verified or not.</summary>
+public class TrustedEmailsTests(LegacyPoolsFixture fixture) : IClassFixture<LegacyPoolsFixture>
+{
+    [Fact]
+    public async Task ASecondPoolTrustedForItsEmails_SignsInAnUnverifiedAddress_TheFirstAlsoKnows()
+    {
+        var email = $"trusted-{Guid.NewGuid():N}@legacy.example";
+        await fixture.Legacy.AddUserAsync("the first product's password", email: email);
+        var second = await fixture.Second.AddUserAsync("the second product's password", email: email, emailVerified: false);
+        Assert.True((await fixture.LogInAsync(email, second.Password)).IsLogin);
+
+        using var api = await fixture.ApiAsync();
+        using var read = await api.GetAsync("/api/v1/connections/second", TestContext.Current.CancellationToken);
+        Assert.False((await read.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(TestContext.Current.CancellationToken)).GetProperty("trustEmails").GetBoolean());
+        using var trusted = await api.PatchJsonAsync("/api/v1/connections/second", new { trustEmails = true }, read.Headers.ETag!.ToString());
+        Assert.Equal(HttpStatusCode.OK, trusted.StatusCode);
+
+        Assert.False((await fixture.LogInAsync(email, second.Password)).IsLogin);
+        var normalized = email.ToUpperInvariant();
+        Assert.Equal("second", await fixture.WithDatabaseAsync(db => db.UserIdentities
+            .Where(i => i.Origin == IdentityOrigin.Imported && db.Users.Any(u => u.Id == i.UserId && u.NormalizedEmail == normalized))
+            .Select(i => i.Connection).SingleAsync(TestContext.Current.CancellationToken)));
+    }
+}

@@ -5,19 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace LazyMigrate.Server.Tests.LazyMigration;
 
-/// <summary>
-/// These tests hash hundreds of passwords at once on a small machine: the lowest native hash cost the configuration
-/// accepts, and a deadline long enough for the whole burst to get through the CPU. What they check is that nothing is
-/// duplicated or lost, not how fast two cores can hash.
-/// </summary>
-public sealed class BusyLegacyServerFixture : LegacyServerFixture
-{
-    protected override TimeSpan Timeout => TimeSpan.FromMinutes(2);
-
-    protected override void ConfigureSettings(Dictionary<string, string?> settings) =>
-        settings["LazyMigrate:PasswordHashIterations"] = "100000";
-}
-
 public class ConcurrencyTests(BusyLegacyServerFixture fixture) : IClassFixture<BusyLegacyServerFixture>
 {
     // Here, on the fixture with a generous script deadline: 64 script runs at once on two shared cores can outlast the

@@ -135,6 +135,9 @@ public sealed class ConnectionForm
     [Display(Name = "Queued calls")]
     public int MaxQueuedCalls { get; set; }
 
+    [Display(Name = "Trust this system's email addresses as verified")]
+    public bool TrustEmails { get; set; }
+
     public bool ConfirmDisconnect { get; set; }
 
     public static ConnectionForm From(ConnectionView connection) => new()
@@ -148,6 +151,7 @@ public sealed class ConnectionForm
         TimeoutMilliseconds = connection.TimeoutMilliseconds,
         MaxConcurrentCalls = connection.MaxConcurrentCalls,
         MaxQueuedCalls = connection.MaxQueuedCalls,
+        TrustEmails = connection.TrustEmails,
     };
 
     public ConnectionChange ToChange(ConnectionView current, Microsoft.AspNetCore.Mvc.ModelBinding.ModelStateDictionary errors)
@@ -170,6 +174,7 @@ public sealed class ConnectionForm
             TimeoutMilliseconds = TimeoutMilliseconds,
             MaxConcurrentCalls = MaxConcurrentCalls,
             MaxQueuedCalls = MaxQueuedCalls,
+            TrustEmails = TrustEmails,
             ConfirmDisconnect = ConfirmDisconnect,
         };
     }
