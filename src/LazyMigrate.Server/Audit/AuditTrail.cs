@@ -13,13 +13,13 @@ public enum AuditEventType
     UserRegistered,
     UserDeleted,
     ScriptChanged,
+    ScriptTried,
     UserCreated,
     UserUpdated,
     UserBlocked,
     UserUnblocked,
     ConnectionChanged,
     ClientChanged,
-    ScriptTried,
 }
 
 /// <summary>One entry of the audit trail. Never holds a password or a secret: reasons are classes, details are ours.</summary>
