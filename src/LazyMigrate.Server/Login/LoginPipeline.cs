@@ -22,7 +22,7 @@ public abstract record LoginResult
     /// <summary>Unknown user or wrong password: deliberately one outcome, so the page cannot tell them apart.</summary>
     public sealed record InvalidCredentials : LoginResult;
 
-    /// <summary>An administrator blocked this account (failures never lock it); shown like <see cref="InvalidCredentials"/> so it does not confirm the account exists.</summary>
+    /// <summary>An administrator blocked the account; shown like <see cref="InvalidCredentials"/> so it does not confirm the account exists.</summary>
     public sealed record LockedOut : LoginResult;
 
     /// <summary>We could not decide (e.g. a legacy system is down): "try again later", never "wrong password".</summary>
