@@ -166,18 +166,11 @@ public sealed class LegacyDirectory(
                 return LegacyAddress.Unknown;
             }
 
-            var result = await scripts.GetUserAsync(connection.Definition, email, context, cancellationToken);
-            switch (result.Outcome)
+            switch (await GetUserAsync(connection, email, context, cancellationToken))
             {
-                case ScriptOutcome.Found:
+                case GetUserAnswer.Known:
                     return LegacyAddress.Taken;
-                case ScriptOutcome.UnknownUser:
-                    continue;
-                case ScriptOutcome.Failed failed:
-                    await RecordFailureAsync(connection, "getUser", failed, result, cancellationToken);
-                    return LegacyAddress.Unknown;
-                default:
-                    logger.LogWarning("getUser script of connection {Connection} answered {Outcome}", connection.Name, result.Outcome.GetType().Name);
+                case GetUserAnswer.CannotSay:
                     return LegacyAddress.Unknown;
             }
         }
@@ -205,23 +198,17 @@ public sealed class LegacyDirectory(
                 continue;
             }
 
-            var result = await scripts.GetUserAsync(connection.Definition, email, context, cancellationToken);
-            switch (result.Outcome)
+            switch (await GetUserAsync(connection, email, context, cancellationToken))
             {
-                case ScriptOutcome.UnknownUser:
-                    continue;
-                case ScriptOutcome.Found { Profile.Email: null }:
+                case GetUserAnswer.CannotSay:
+                    return new LegacyResetTarget.Unavailable();
+                case GetUserAnswer.Known { Profile.Email: null }:
                     logger.LogWarning("getUser of connection {Connection} found the user but returned no email: no reset link can be sent", connection.Name);
                     return new LegacyResetTarget.NotFound();
-                case ScriptOutcome.Found { Profile: var profile }:
+                case GetUserAnswer.Known { Profile: var profile }:
                     return await importer.IsDeletedAsync(connection.Name, profile.Id, normalizer.NormalizeEmail(profile.Email), cancellationToken)
                         ? new LegacyResetTarget.NotFound()
                         : new LegacyResetTarget.Found(connection.Name, profile);
-                case ScriptOutcome.Failed failed:
-                    await RecordFailureAsync(connection, "getUser", failed, result, cancellationToken);
-                    return new LegacyResetTarget.Unavailable();
-                default:
-                    return new LegacyResetTarget.Unavailable();
             }
         }
 
@@ -286,14 +273,12 @@ public sealed class LegacyDirectory(
                 continue;
             }
 
-            var result = await scripts.GetUserAsync(connection.Definition, user.Email, new ScriptContext(), cancellationToken);
-            switch (result.Outcome)
+            switch (await GetUserAsync(connection, user.Email, new ScriptContext(), cancellationToken))
             {
-                case ScriptOutcome.Found { Profile: var profile } when normalizer.NormalizeEmail(profile.Email) == user.NormalizedEmail:
+                case GetUserAnswer.Known { Profile: var profile } when normalizer.NormalizeEmail(profile.Email) == user.NormalizedEmail:
                     await LinkAsync(user, connection.Name, profile, cancellationToken);
                     break;
-                case ScriptOutcome.Failed failed:
-                    await RecordFailureAsync(connection, "getUser", failed, result, cancellationToken);
+                case GetUserAnswer.CannotSay:
                     complete = false;
                     break;
             }
@@ -361,24 +346,45 @@ public sealed class LegacyDirectory(
                 return Knowledge.Yes;
             }
 
-            var result = await scripts.GetUserAsync(connection.Definition, identifier, context, cancellationToken);
-            switch (result.Outcome)
+            switch (await GetUserAsync(connection, identifier, context, cancellationToken))
             {
-                case ScriptOutcome.Found:
+                case GetUserAnswer.Known:
                     return Knowledge.Yes;
-                case ScriptOutcome.UnknownUser:
-                    continue;
-                case ScriptOutcome.Failed failed:
-                    await RecordFailureAsync(connection, "getUser", failed, result, cancellationToken);
+                case GetUserAnswer.CannotSay:
                     answer = Knowledge.Undecided;
-                    continue;
-                default:
-                    answer = Knowledge.Undecided;
-                    continue;
+                    break;
             }
         }
 
         return answer;
+    }
+
+    /// <summary>What one getUser call said, with a failure already logged and audited.</summary>
+    private abstract record GetUserAnswer
+    {
+        public sealed record Known(LegacyProfile Profile) : GetUserAnswer;
+
+        public sealed record Unknown : GetUserAnswer;
+
+        public sealed record CannotSay : GetUserAnswer;
+    }
+
+    private async Task<GetUserAnswer> GetUserAsync(ImportingConnection connection, string email, ScriptContext context, CancellationToken cancellationToken)
+    {
+        var result = await scripts.GetUserAsync(connection.Definition, email, context, cancellationToken);
+        switch (result.Outcome)
+        {
+            case ScriptOutcome.Found { Profile: var profile }:
+                return new GetUserAnswer.Known(profile);
+            case ScriptOutcome.UnknownUser:
+                return new GetUserAnswer.Unknown();
+            case ScriptOutcome.Failed failed:
+                await RecordFailureAsync(connection, "getUser", failed, result, cancellationToken);
+                return new GetUserAnswer.CannotSay();
+            default:
+                logger.LogWarning("getUser script of connection {Connection} answered {Outcome}", connection.Name, result.Outcome.GetType().Name);
+                return new GetUserAnswer.CannotSay();
+        }
     }
 
     private async Task<bool> IsAddressDeletedAsync(string identifier, CancellationToken cancellationToken)

@@ -25,4 +25,7 @@ public sealed class CapturedLog : ILogEventSink
     public string Text => string.Join('\n', _events);
 
     public int Count => _events.Count;
+
+    /// <summary>How many events so far contain <paramref name="text"/>: a test waits for it to grow.</summary>
+    public int Occurrences(string text) => _events.Count(e => e.Contains(text, StringComparison.Ordinal));
 }

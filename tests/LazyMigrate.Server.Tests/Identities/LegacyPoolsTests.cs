@@ -122,6 +122,10 @@ public class LegacyPoolsTests(LegacyPoolsFixture fixture) : IClassFixture<Legacy
         });
         Assert.Contains("An account with this email already exists.", registration.Html, StringComparison.Ordinal);
 
+        // A reset of the address is the local user's (an Identity token), not a legacy pool's pending import.
+        await browser.SubmitAsync(await browser.NavigateAsync("/Account/ForgotPassword"), new Dictionary<string, string> { ["Email"] = email });
+        Assert.Contains("kind=local", await Wait.ForAsync(() => MailTo.BodyAsync(fixture.MailDirectory, email), body => body is not null), StringComparison.Ordinal);
+
         Assert.Equal(1, await UsersWithAsync(email));
         Assert.Equal(2, (await IdentitiesAsync(email)).Count);
     }
