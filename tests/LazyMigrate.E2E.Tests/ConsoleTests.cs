@@ -180,6 +180,10 @@ public sealed class ConsoleTests(ConsoleServer live) : IClassFixture<ConsoleServ
         var origin = await page.GetByTestId("origin").InnerTextAsync();
         Assert.Contains("legacy", origin, StringComparison.Ordinal);
         Assert.Contains(legacyUser.Id, origin, StringComparison.Ordinal);
+        var identity = await page.GetByTestId("identities").Locator("tbody tr").InnerTextAsync();
+        Assert.Contains("legacy", identity, StringComparison.Ordinal);
+        Assert.Contains("imported from", identity, StringComparison.Ordinal);
+        Assert.Contains(legacyUser.Email, identity, StringComparison.Ordinal);
         await LiveServer.SaveScreenshotAsync(page, "console-user");
 
         await page.GetByLabel("Keep a tombstone").CheckAsync();

@@ -17,17 +17,20 @@ public sealed class IdentityLinkingOptions
 
     /// <summary>How long a node holds a link it works on before another node may take it (it crashed).</summary>
     public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Tries before a user's linking is given up (logged): about a day with the default delays.</summary>
+    public int MaxAttempts { get; set; } = 30;
 }
 
 /// <summary>
 /// After a user is imported, finds the other legacy pools that know their address and links them as identities,
-/// in the background so a first sign-in waits for one legacy system only. The work is a row written with the
-/// import; every node takes due rows with a lease (SKIP LOCKED), so a crash or an outage only delays it.
+/// in the background, so a first sign-in never waits for the pools that did not sign the person in. The work is a
+/// row written with the import; every node takes due rows one at a time with a lease (SKIP LOCKED), so a crash or
+/// an outage only delays it.
 /// </summary>
 public sealed class IdentityLinking(IServiceScopeFactory scopes, IOptions<IdentityLinkingOptions> options, TimeProvider time, ILogger<IdentityLinking> logger)
     : BackgroundService
 {
-    private const int Batch = 16;
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromHours(1);
     private readonly SemaphoreSlim _wake = new(0, 1);
 
@@ -56,9 +59,9 @@ public sealed class IdentityLinking(IServiceScopeFactory scopes, IOptions<Identi
         {
             try
             {
-                while (await RunDueAsync(stoppingToken) == Batch)
+                while (await LinkNextAsync(stoppingToken))
                 {
-                    // A full batch: there may be more due.
+                    // One user at a time, each under a lease of its own, until none is due.
                 }
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
@@ -78,8 +81,8 @@ public sealed class IdentityLinking(IServiceScopeFactory scopes, IOptions<Identi
         }
     }
 
-    /// <returns>How many links this round took.</returns>
-    private async Task<int> RunDueAsync(CancellationToken cancellationToken)
+    /// <returns>False when no link was due.</returns>
+    private async Task<bool> LinkNextAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
@@ -87,30 +90,43 @@ public sealed class IdentityLinking(IServiceScopeFactory scopes, IOptions<Identi
         var leaseUntil = now + options.Value.Lease;
         var claimed = await db.Database.SqlQuery<ClaimedLink>($"""
             UPDATE "PendingIdentityLinks" SET "DueAt" = {leaseUntil}, "Attempts" = "Attempts" + 1
-            WHERE "UserId" IN (SELECT "UserId" FROM "PendingIdentityLinks" WHERE "DueAt" <= {now}
-                               ORDER BY "DueAt" LIMIT {Batch} FOR UPDATE SKIP LOCKED)
+            WHERE "UserId" = (SELECT "UserId" FROM "PendingIdentityLinks" WHERE "DueAt" <= {now}
+                              ORDER BY "DueAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
             RETURNING "UserId", "Attempts"
             """).ToListAsync(cancellationToken);
-
-        foreach (var link in claimed)
+        if (claimed is not [var link])
         {
-            await using var work = scopes.CreateAsyncScope();
-            var directory = work.ServiceProvider.GetRequiredService<LegacyDirectory>();
-            var complete = await directory.LinkIdentitiesAsync(link.UserId, cancellationToken);
-            if (complete)
-            {
-                await db.PendingIdentityLinks.Where(l => l.UserId == link.UserId).ExecuteDeleteAsync(cancellationToken);
-                continue;
-            }
-
-            var delay = options.Value.RetryDelay * Math.Pow(2, Math.Min(link.Attempts - 1, 16));
-            var due = time.GetUtcNow() + (delay < MaxRetryDelay ? delay : MaxRetryDelay);
-            await db.PendingIdentityLinks.Where(l => l.UserId == link.UserId)
-                .ExecuteUpdateAsync(set => set.SetProperty(l => l.DueAt, due), cancellationToken);
-            logger.LogInformation("Identity linking for user {UserId} waits for a legacy system; next try at {Due}", link.UserId, due);
+            return false;
         }
 
-        return claimed.Count;
+        bool complete;
+        try
+        {
+            complete = await scope.ServiceProvider.GetRequiredService<LegacyDirectory>().LinkIdentitiesAsync(link.UserId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Identity linking for user {UserId} failed", link.UserId);
+            complete = false;
+        }
+
+        if (complete || link.Attempts >= options.Value.MaxAttempts)
+        {
+            if (!complete)
+            {
+                logger.LogWarning("Identity linking for user {UserId} was given up after {Attempts} tries", link.UserId, link.Attempts);
+            }
+
+            await db.PendingIdentityLinks.Where(l => l.UserId == link.UserId).ExecuteDeleteAsync(cancellationToken);
+            return true;
+        }
+
+        var delay = options.Value.RetryDelay * Math.Pow(2, Math.Min(link.Attempts - 1, 16));
+        var due = time.GetUtcNow() + (delay < MaxRetryDelay ? delay : MaxRetryDelay);
+        await db.PendingIdentityLinks.Where(l => l.UserId == link.UserId)
+            .ExecuteUpdateAsync(set => set.SetProperty(l => l.DueAt, due), cancellationToken);
+        logger.LogInformation("Identity linking for user {UserId} waits for a legacy system; next try at {Due}", link.UserId, due);
+        return true;
     }
 
     private sealed class ClaimedLink

@@ -101,7 +101,8 @@ public sealed class LegacyDirectory(
             return new LegacySignIn.NotAccepted();
         }
 
-        var refused = new List<ImportingConnection>();
+        // The connections asked before the current one, and whether they answered "wrong password" (else "unknown").
+        var earlier = new List<(ImportingConnection Connection, bool Refused)>();
         var undecided = false;
         foreach (var connection in await connections.ImportingAsync(cancellationToken))
         {
@@ -109,31 +110,31 @@ public sealed class LegacyDirectory(
             switch (result.Outcome)
             {
                 case ScriptOutcome.UnknownUser:
+                    earlier.Add((connection, false));
                     continue;
                 case ScriptOutcome.WrongPassword:
                     logger.LogInformation("Login: connection {Connection} did not accept the password ({Duration} ms)", connection.Name, Ms(result));
-                    refused.Add(connection);
+                    earlier.Add((connection, true));
                     continue;
                 case ScriptOutcome.Found { Profile: var profile }:
                     // Account-takeover guard: someone who registered another person's address in a second product, without
                     // proving it, must not become that person here. Only the first connection that knows the address, a
                     // verified address, or a connection trusted for its emails may sign someone in.
-                    if (!profile.EmailVerified && !connection.TrustEmails)
+                    if (profile.Email is not null && !profile.EmailVerified && !connection.TrustEmails)
                     {
-                        var earlier = undecided ? Knowledge.Undecided : await KnowsAsync(refused, identifier, context, cancellationToken);
-                        if (earlier != Knowledge.No)
+                        var known = undecided ? Knowledge.Undecided : await EarlierKnowsAsync(earlier, identifier, profile.Email, context, cancellationToken);
+                        if (known != Knowledge.No)
                         {
                             logger.LogWarning(
                                 "Login refused at connection {Connection}: the address is unverified there and an earlier connection {Knows}",
-                                connection.Name, earlier == Knowledge.Yes ? "knows it" : "could not say whether it knows it");
-                            undecided |= earlier == Knowledge.Undecided;
+                                connection.Name, known == Knowledge.Yes ? "knows it" : "could not say whether it knows it");
+                            undecided |= known == Knowledge.Undecided;
+                            earlier.Add((connection, true));
                             continue;
                         }
                     }
 
-                    return await ImportAsync(connection, profile, password, result, cancellationToken) is { } signedIn
-                        ? signedIn
-                        : new LegacySignIn.NotAccepted();
+                    return await ImportAsync(connection, profile, password, result, cancellationToken);
                 case ScriptOutcome.Failed failed:
                     await RecordFailureAsync(connection, "login", failed, result, cancellationToken);
                     undecided = true;
@@ -310,7 +311,7 @@ public sealed class LegacyDirectory(
         }
     }
 
-    private async Task<LegacySignIn?> ImportAsync(ImportingConnection connection, LegacyProfile profile, string password, ScriptResult result, CancellationToken cancellationToken)
+    private async Task<LegacySignIn> ImportAsync(ImportingConnection connection, LegacyProfile profile, string password, ScriptResult result, CancellationToken cancellationToken)
     {
         switch (await importer.ImportAsync(connection.Name, profile, password, reason: null, result.Duration, cancellationToken))
         {
@@ -321,7 +322,7 @@ public sealed class LegacyDirectory(
             case ImportResult.Existing existing:
                 return new LegacySignIn.Existing(existing.User);
             default:
-                return null;
+                return new LegacySignIn.NotAccepted();
         }
     }
 
@@ -333,20 +334,29 @@ public sealed class LegacyDirectory(
     }
 
     /// <summary>
-    /// Whether any of these connections (which did not accept the password) knows the address. A "wrong password" may
-    /// mean "unknown user" in Auth0-style scripts, so getUser decides where there is one; without it, assume it does.
+    /// Whether a connection asked before (none accepted the password) knows <paramref name="email"/>. Their login
+    /// answers do not settle it: a "wrong password" may mean "unknown user" in Auth0-style scripts, and the person may
+    /// have typed a username. So getUser decides where there is one; without it, assume the connection knows it.
     /// </summary>
-    private async Task<Knowledge> KnowsAsync(List<ImportingConnection> refused, string identifier, ScriptContext context, CancellationToken cancellationToken)
+    private async Task<Knowledge> EarlierKnowsAsync(List<(ImportingConnection Connection, bool Refused)> earlier, string identifier, string email,
+        ScriptContext context, CancellationToken cancellationToken)
     {
+        var typedTheAddress = normalizer.NormalizeEmail(identifier) == normalizer.NormalizeEmail(email);
         var answer = Knowledge.No;
-        foreach (var connection in refused)
+        foreach (var (connection, refused) in earlier)
         {
+            if (!refused && typedTheAddress)
+            {
+                // Its login script was asked for this very address and does not know it.
+                continue;
+            }
+
             if (!connection.HasGetUser)
             {
                 return Knowledge.Yes;
             }
 
-            switch (await GetUserAsync(connection, identifier, context, cancellationToken))
+            switch (await GetUserAsync(connection, email, context, cancellationToken))
             {
                 case GetUserAnswer.Known:
                     return Knowledge.Yes;
@@ -387,11 +397,8 @@ public sealed class LegacyDirectory(
         }
     }
 
-    private async Task<bool> IsAddressDeletedAsync(string identifier, CancellationToken cancellationToken)
-    {
-        var normalized = normalizer.NormalizeEmail(identifier);
-        return await db.Tombstones.AnyAsync(t => t.NormalizedEmail == normalized, cancellationToken);
-    }
+    private Task<bool> IsAddressDeletedAsync(string identifier, CancellationToken cancellationToken) =>
+        importer.IsAddressDeletedAsync(normalizer.NormalizeEmail(identifier), cancellationToken);
 
     /// <summary>The admin's detail, in the log and the audit trail; the script's message and log are already free of the password.</summary>
     private async Task RecordFailureAsync(ImportingConnection connection, string function, ScriptOutcome.Failed failed, ScriptResult result, CancellationToken cancellationToken)

@@ -27,7 +27,7 @@ public sealed class UserIdentity
 
     public IdentityOrigin Origin { get; set; }
 
-    /// <summary>The address at that connection when linked.</summary>
+    /// <summary>The address at that connection when linked (for users migrated before identities were kept: their address then).</summary>
     public string? Email { get; set; }
 
     public bool EmailVerified { get; set; }

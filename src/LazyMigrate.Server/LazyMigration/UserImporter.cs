@@ -43,6 +43,12 @@ public sealed class UserImporter(
     TimeProvider time,
     ILogger<UserImporter> logger)
 {
+    /// <summary>The API's own spelling (camelCase), without the fields the legacy system left empty.</summary>
+    private static readonly JsonSerializerOptions ProfileJson = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
     /// <param name="password">The password the legacy system accepted, or the one chosen through a reset link.</param>
     /// <param name="reason">Why the import happened, for the audit trail (null for a login).</param>
     public async Task<ImportResult> ImportAsync(string connection, LegacyProfile profile, string password, string? reason, TimeSpan? duration,
@@ -119,6 +125,10 @@ public sealed class UserImporter(
         return new ImportResult.Existing(existing);
     }
 
+    /// <summary>True when a user known by this address was deleted without re-import allowed.</summary>
+    public Task<bool> IsAddressDeletedAsync(string? normalizedEmail, CancellationToken cancellationToken) =>
+        db.Tombstones.AnyAsync(t => normalizedEmail != null && t.NormalizedEmail == normalizedEmail, cancellationToken);
+
     /// <summary>True when this legacy user, or anyone with this address, was deleted without re-import allowed.</summary>
     public Task<bool> IsDeletedAsync(string connection, string legacyId, string? normalizedEmail, CancellationToken cancellationToken) =>
         db.Tombstones.AnyAsync(t => (t.Connection == connection && t.LegacyId == legacyId) ||
@@ -132,7 +142,7 @@ public sealed class UserImporter(
         Origin = origin,
         Email = profile.Email,
         EmailVerified = profile.EmailVerified,
-        Profile = JsonSerializer.Serialize(profile),
+        Profile = JsonSerializer.Serialize(profile, ProfileJson),
         LinkedAt = at,
     };
 }

@@ -7,6 +7,7 @@ using LazyMigrate.Server.LegacyConnections;
 using LazyMigrate.Server.Users;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using OpenIddict.Abstractions;
 
 namespace LazyMigrate.Server.Login;
 
@@ -42,6 +43,7 @@ public sealed class LoginPipeline(
     SignInManager<User> signIn,
     IPasswordHasher<User> hasher,
     LegacyDirectory directory,
+    IOpenIddictApplicationManager applications,
     LoginThrottle throttle,
     LazyMigrateDbContext db,
     AuditTrail audit,
@@ -92,7 +94,8 @@ public sealed class LoginPipeline(
             var request = http.HttpContext;
             var context = new ScriptContext
             {
-                ClientId = clientId,
+                // From the return URL, which the person controls: only a registered client's id reaches a script.
+                ClientId = clientId is not null && await applications.FindByClientIdAsync(clientId, cancellationToken) is not null ? clientId : null,
                 Ip = request?.Connection.RemoteIpAddress?.ToString(),
                 RequestId = request?.TraceIdentifier,
             };

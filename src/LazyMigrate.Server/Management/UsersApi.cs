@@ -137,13 +137,15 @@ public static class UsersApi
         await deletion.DeleteAsync(id, allowReimport, ApiProblems.Actor(http.User), cancellationToken) ? TypedResults.NoContent() : ApiProblems.NotFound("The user");
 
     /// <summary>
-    /// Unlinks one legacy identity from a user (audited). The user stays; that legacy account is nobody's here any more.
+    /// Unlinks a linked legacy identity from a user (audited). The user stays; that legacy account is nobody's here any
+    /// more. The identity the user was imported from cannot be unlinked (409).
     /// </summary>
     public static async Task<Results<Ok<UserView>, ProblemHttpResult>> UnlinkIdentity(
         Guid id, string connection, string legacyId, HttpContext http, UserAdministration administration, CancellationToken cancellationToken) =>
         await administration.UnlinkIdentityAsync(id, connection, legacyId, ApiProblems.Actor(http.User), cancellationToken) switch
         {
             UserChange.Done done => TypedResults.Ok(done.User),
+            UserChange.Invalid invalid => ApiProblems.Conflict(invalid.Errors.Values.First()[0]),
             _ => ApiProblems.NotFound("The identity"),
         };
 

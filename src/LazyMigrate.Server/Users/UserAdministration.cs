@@ -227,19 +227,29 @@ public sealed class UserAdministration(
     }
 
     /// <summary>
-    /// Detaches one legacy identity from a user. The legacy account is then nobody's here: a later sign-in with it is
-    /// a first sign-in again (and, at the same address, finds this user first).
+    /// Detaches a linked legacy identity from a user (a link that was wrong: two people sharing an address). That
+    /// legacy account is then nobody's here. The identity the user was imported from stays: delete the user instead.
     /// </summary>
     public async Task<UserChange> UnlinkIdentityAsync(Guid id, string connection, string legacyId, string actor, CancellationToken cancellationToken)
     {
-        var removed = await db.UserIdentities
-            .Where(i => i.UserId == id && i.Connection == connection && i.LegacyId == legacyId)
-            .ExecuteDeleteAsync(cancellationToken);
-        if (removed == 0)
+        var identity = await db.UserIdentities.SingleOrDefaultAsync(i => i.UserId == id && i.Connection == connection && i.LegacyId == legacyId, cancellationToken);
+        if (identity is null)
         {
             return new UserChange.NotFound();
         }
 
+        if (identity.Origin == IdentityOrigin.Imported)
+        {
+            return new UserChange.Invalid(new Dictionary<string, string[]>
+            {
+                ["identity"] = ["The user was imported from this identity; it cannot be unlinked. Delete the user instead."],
+            });
+        }
+
+        db.UserIdentities.Remove(identity);
+        // A link still pending (after an outage) would otherwise bring this one straight back.
+        await db.PendingIdentityLinks.Where(l => l.UserId == id).ExecuteDeleteAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
         await audit.RecordAsync(AuditEventType.IdentityUnlinked, id, connection, detail: $"legacy id {legacyId}", actor: actor, cancellationToken: cancellationToken);
         logger.LogInformation("Legacy identity {LegacyId} of connection {Connection} unlinked from user {UserId} by {Actor}", legacyId, connection, id, actor);
         var user = await db.Users.AsNoTracking().Include(u => u.Identities).SingleAsync(u => u.Id == id, cancellationToken);

@@ -1,12 +1,13 @@
 using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.LazyMigration;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace LazyMigrate.Server.Users;
 
 /// <summary>Deletes users. A migrated user leaves a <see cref="Tombstone"/> unless re-import is explicitly allowed.</summary>
-public sealed class UserDeletion(LazyMigrateDbContext db, AuditTrail audit, TimeProvider time, ILogger<UserDeletion> logger)
+public sealed class UserDeletion(LazyMigrateDbContext db, ILookupNormalizer users, AuditTrail audit, TimeProvider time, ILogger<UserDeletion> logger)
 {
     /// <returns>False when there is no such user.</returns>
     public async Task<bool> DeleteAsync(Guid userId, bool allowReimport, string? actor, CancellationToken cancellationToken)
@@ -34,7 +35,8 @@ public sealed class UserDeletion(LazyMigrateDbContext db, AuditTrail audit, Time
                         {
                             Connection = identity.Connection,
                             LegacyId = identity.LegacyId,
-                            NormalizedEmail = user.NormalizedEmail,
+                            // The address that legacy system knows them by, which may not be their address here any more.
+                            NormalizedEmail = users.NormalizeEmail(identity.Email) ?? user.NormalizedEmail,
                             DeletedAt = now,
                         });
                     }

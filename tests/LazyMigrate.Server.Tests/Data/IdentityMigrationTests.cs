@@ -53,6 +53,8 @@ public class IdentityMigrationTests
             Assert.Equal(("legacy", "42", IdentityOrigin.Imported, "grace@legacy.example", true, migratedAt),
                 (identity.Connection, identity.LegacyId, identity.Origin, identity.Email, identity.EmailVerified, identity.LinkedAt));
             Assert.Equal("Grace Hopper", users[1].Name);
+            // Their other pools were never looked for: the migrated user, and only that one, waits to be linked.
+            Assert.Equal([migrated], await db.PendingIdentityLinks.Select(l => l.UserId).ToListAsync(ct));
             Assert.Equal(migratedAt, users[1].MigratedAt);
         }
     }

@@ -20,6 +20,11 @@ public sealed record Page(Uri Url, HttpStatusCode Status, string Html, Uri? Exte
         : Regex.Match(Html, "class=\"error-code\">(?<error>[a-z_]+)<") is { Success: true } match ? match.Groups["error"].Value : null;
 
     public bool IsLogout => ExternalRedirect is null && Url.AbsolutePath.Equals("/Account/Logout", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The page's alert (a form's error summary), for assertion messages that say what went wrong.</summary>
+    public string? Alert => Regex.Match(Html, "role=\"alert\"><ul><li>(?<text>[^<]*)<") is { Success: true } match
+        ? $"{Status} {Url.AbsolutePath}: {WebUtility.HtmlDecode(match.Groups["text"].Value)}"
+        : null;
 }
 
 /// <summary>

@@ -88,6 +88,30 @@ public class TombstonedAddressTests(LegacyPoolsFixture fixture) : IClassFixture<
             .Where(t => t.NormalizedEmail == normalized).OrderBy(t => t.Connection).Select(t => t.Connection).ToListAsync(Ct)));
     }
 
+    [Fact]
+    public async Task ADeletedUserWhoseAddressChangedHere_IsNotBroughtBackByTheOldAddress()
+    {
+        var email = $"moved-{Guid.NewGuid():N}@legacy.example";
+        var first = await fixture.Legacy.AddUserAsync("first", email: email);
+        var second = await fixture.Second.AddUserAsync("second", email: email);
+        Assert.False((await fixture.LogInAsync(email, first.Password)).IsLogin);
+        var normalized = email.ToUpperInvariant();
+        var id = await fixture.WithDatabaseAsync(db => db.Users.Where(u => u.NormalizedEmail == normalized).Select(u => u.Id).SingleAsync(Ct));
+        // Whether or not the second pool is linked by now, the address both pools know must stay deleted.
+        using var api = await fixture.ApiAsync();
+        var moved = $"moved-here-{Guid.NewGuid():N}@tests.example";
+        using (var patched = await api.PatchAsJsonAsync($"/api/v1/users/{id}", new { email = moved }, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        }
+
+        await DeleteAsync(moved);
+
+        Assert.True((await fixture.LogInAsync(email, second.Password)).IsLogin);
+        Assert.True((await fixture.LogInAsync(email, first.Password)).IsLogin);
+        Assert.Equal(0, await UsersWithAsync(email));
+    }
+
     private async Task<string> MigrateAndDeleteAsync()
     {
         var legacy = await fixture.Legacy.AddUserAsync("migrated, then deleted");

@@ -21,7 +21,7 @@ public class LegacyPoolsConcurrencyTests(BusyLegacyPoolsFixture fixture) : IClas
             return await browser.LogInAsync(await browser.NavigateAsync("/Account/Login"), email, first.Password);
         }));
 
-        Assert.All(results, page => Assert.False(page.IsLogin, page.Html));
+        Assert.All(results, page => Assert.False(page.IsLogin, page.Alert ?? page.Html));
         var normalized = email.ToUpperInvariant();
         Assert.Equal(1, await fixture.WithDatabaseAsync(db => db.Users.CountAsync(u => u.NormalizedEmail == normalized, TestContext.Current.CancellationToken)));
         var identities = await Wait.ForAsync(

@@ -58,6 +58,23 @@ public class LegacyPoolsTests(LegacyPoolsFixture fixture) : IClassFixture<Legacy
     }
 
     [Fact]
+    public async Task AnUnverifiedAddressAtTheSecondPool_TypedAsItsUsername_IsRefusedToo()
+    {
+        var email = $"by-username-{Guid.NewGuid():N}@legacy.example";
+        await fixture.Legacy.AddUserAsync("the owner's password", email: email);
+        var squatter = await fixture.Second.AddUserAsync("the squatter's password", email: email, emailVerified: false);
+        var username = (string)(await fixture.Second.QueryScalarAsync("SELECT username FROM users WHERE id = @id",
+            ("id", int.Parse(squatter.Id, System.Globalization.CultureInfo.InvariantCulture))))!;
+
+        // The first pool does not know the username, but it does know the address the second pool's profile carries.
+        var page = await fixture.LogInAsync(username, squatter.Password);
+
+        Assert.True(page.IsLogin);
+        Assert.Contains(InvalidCredentials, page.Html, StringComparison.Ordinal);
+        Assert.Equal(0, await UsersWithAsync(email));
+    }
+
+    [Fact]
     public async Task AnUnverifiedAddress_KnownOnlyToTheSecondPool_SignsIn()
     {
         var alone = await fixture.Second.AddUserAsync("only the second knows me", emailVerified: false);
@@ -150,6 +167,8 @@ public class LegacyPoolsTests(LegacyPoolsFixture fixture) : IClassFixture<Legacy
         var bySecond = await api.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/v1/users?connection=second&q={Uri.EscapeDataString(email)}", Ct);
         Assert.Equal(userId.ToString(), Assert.Single(bySecond.GetProperty("items").EnumerateArray()).GetProperty("id").GetString());
 
+        using var imported = await api.DeleteAsync($"/api/v1/users/{userId}/identities/legacy/{first.Id}", Ct);
+        Assert.Equal(HttpStatusCode.Conflict, imported.StatusCode);
         using var unlinked = await api.DeleteAsync($"/api/v1/users/{userId}/identities/second/{second.Id}", Ct);
         Assert.Equal(HttpStatusCode.OK, unlinked.StatusCode);
         using var again = await api.DeleteAsync($"/api/v1/users/{userId}/identities/second/{second.Id}", Ct);

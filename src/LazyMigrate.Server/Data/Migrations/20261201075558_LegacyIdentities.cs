@@ -77,6 +77,15 @@ namespace LazyMigrate.Server.Data.Migrations
                 WHERE "SourceConnection" IS NOT NULL AND "LegacyId" IS NOT NULL;
                 """);
 
+            // Their other pools were never looked for: queue each for linking, spread out (ten a second) so the legacy
+            // systems are not asked about every migrated user at once.
+            migrationBuilder.Sql("""
+                INSERT INTO "PendingIdentityLinks" ("UserId", "DueAt", "Attempts", "CreatedAt")
+                SELECT "Id", now() + (row_number() OVER (ORDER BY "MigratedAt", "Id")) * interval '100 milliseconds', 0, now()
+                FROM "AspNetUsers"
+                WHERE "SourceConnection" IS NOT NULL AND "LegacyId" IS NOT NULL;
+                """);
+
             migrationBuilder.DropIndex(
                 name: "IX_AspNetUsers_SourceConnection_LegacyId",
                 table: "AspNetUsers");
