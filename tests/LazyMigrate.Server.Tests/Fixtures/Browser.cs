@@ -39,6 +39,9 @@ public sealed partial class Browser : IDisposable
     public Browser(LazyMigrateServer server)
     {
         Http = server.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        // A burst of hundreds of hashes on two cores can keep a request longer than HttpClient's default 100 s; giving
+        // up then would cancel the server's work and fail the test on the machine's speed, not on its behaviour.
+        Http.Timeout = TimeSpan.FromMinutes(10);
         _origin = Http.BaseAddress!;
     }
 
