@@ -7,6 +7,7 @@ using LazyMigrate.Server.Demo;
 using LazyMigrate.Server.Hosting;
 using LazyMigrate.Server.Management;
 using LazyMigrate.Server.Pages.Console;
+using LazyMigrate.Server.Sandbox;
 using Serilog;
 
 Log.Logger = new LoggerConfiguration().WriteTo.Console(formatProvider: CultureInfo.InvariantCulture).CreateBootstrapLogger();
@@ -19,6 +20,7 @@ try
     builder.Services.AddAccounts();
     builder.Services.AddConnect();
     builder.Services.AddLegacyConnections();
+    builder.Services.AddSandboxWorkers();
     builder.Services.AddManagement();
     builder.Services.AddDemo();
     builder.Services.AddRazorPages();
