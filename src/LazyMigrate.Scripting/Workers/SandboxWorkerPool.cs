@@ -21,6 +21,7 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
     private readonly ConcurrentStack<SandboxWorkerProcess> _idle = new();
     private readonly ConcurrentDictionary<int, SandboxWorkerProcess> _live = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _warmUp = new(1, 1);
     private long _started;
     private long _crashed;
     private long _killed;
@@ -51,10 +52,19 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
     /// <summary>Starts workers until <see cref="SandboxOptions.WarmWorkers"/> are idle and ready.</summary>
     public async Task WarmUpAsync(CancellationToken cancellationToken = default)
     {
-        while (!_stopping.IsCancellationRequested && _idle.Count < Math.Min(_options.WarmWorkers, _options.MaxWorkers) && _live.Count < _options.MaxWorkers)
+        // One warm-up at a time: callers arriving together wait for the same start rather than starting one each.
+        await _warmUp.WaitAsync(cancellationToken);
+        try
         {
-            var worker = await StartAsync(cancellationToken);
-            _idle.Push(worker);
+            while (!_stopping.IsCancellationRequested && _idle.Count < Math.Min(_options.WarmWorkers, _options.MaxWorkers) && _live.Count < _options.MaxWorkers)
+            {
+                var worker = await StartAsync(cancellationToken);
+                _idle.Push(worker);
+            }
+        }
+        finally
+        {
+            _warmUp.Release();
         }
     }
 
@@ -150,6 +160,8 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
         _live.Clear();
         _idle.Clear();
         _stopping.Dispose();
+        _warmUp.Dispose();
+        _slots.Dispose();
     }
 
     private async Task<SandboxWorkerProcess> StartAsync(CancellationToken cancellationToken)

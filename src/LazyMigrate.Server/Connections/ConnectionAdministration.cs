@@ -391,6 +391,13 @@ public sealed class ConnectionAdministration(
             _ => Trial(result.Outcome.GetType().Name, result),
         };
 
+        // A dry run that took its sandbox process down is audited like a login's: someone can crash workers at will.
+        if (result.Outcome is ScriptOutcome.Failed { Reason: ScriptFailureReason.SandboxCrashed } crashed)
+        {
+            await audit.RecordAsync(AuditEventType.ScriptFailed, connection: name, reason: crashed.Reason.ToString(),
+                duration: result.Duration, detail: "dry run: " + crashed.Message, cancellationToken: cancellationToken);
+        }
+
         // The password is never logged; the admin's trial is, for the audit of who probed the legacy system.
         logger.LogInformation("Dry run of {Function} on connection {Connection}: {Outcome} in {Duration} ms",
             function, name, trial.Outcome, (int)trial.DurationMs);

