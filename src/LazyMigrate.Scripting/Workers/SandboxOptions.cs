@@ -9,8 +9,11 @@ public sealed class SandboxOptions
     /// </summary>
     public string? WorkerPath { get; set; }
 
-    /// <summary>Workers at most, so calls at once across every connection; further calls wait within their deadline.</summary>
-    public int MaxWorkers { get; set; } = Math.Max(2, Environment.ProcessorCount);
+    /// <summary>
+    /// Workers at most, so calls at once across every connection; further calls wait within their deadline. Twice the
+    /// cores by default: a worker spends most of a call waiting for the legacy database, one call at a time.
+    /// </summary>
+    public int MaxWorkers { get; set; } = Math.Max(4, 2 * Environment.ProcessorCount);
 
     /// <summary>Workers started ahead of demand (and restarted when one exits), so a login never waits for a start.</summary>
     public int WarmWorkers { get; set; } = 1;

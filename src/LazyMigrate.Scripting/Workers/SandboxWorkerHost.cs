@@ -23,7 +23,7 @@ public static class SandboxWorkerHost
     /// <summary>Serves calls until <paramref name="input"/> ends (the server is gone); returns the process exit code.</summary>
     public static async Task<int> RunAsync(Stream input, Stream output, CancellationToken cancellationToken = default)
     {
-        using var writer = new FrameWriter(output);
+        var writer = new FrameWriter(output);
         var logger = new ForwardingLogger(writer);
         using var httpClient = LegacyHttpClient.CreateDefaultClient();
         var runner = new ScriptRunner(new ScriptServices(
@@ -147,26 +147,25 @@ public static class SandboxWorkerHost
         public void Dispose() => _cancel?.Dispose();
     }
 
-    /// <summary>Writes whole frames to stdout; replies and log lines come from different threads.</summary>
-    private sealed class FrameWriter(Stream output) : IDisposable
+    /// <summary>
+    /// Writes whole frames to stdout; replies and log lines come from different threads. Synchronous: a pipe write
+    /// of a few KB returns at once, and a hop to the thread pool per reply is latency on every login.
+    /// </summary>
+    private sealed class FrameWriter(Stream output)
     {
-        private readonly SemaphoreSlim _lock = new(1, 1);
+        private readonly Lock _lock = new();
 
-        public async Task WriteAsync(WorkerMessage message, CancellationToken cancellationToken)
+        public Task WriteAsync(WorkerMessage message, CancellationToken cancellationToken)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             var payload = WorkerProtocol.Serialize(message);
-            await _lock.WaitAsync(cancellationToken);
-            try
+            lock (_lock)
             {
-                await WorkerProtocol.WriteAsync(output, payload, cancellationToken);
+                WorkerProtocol.Write(output, payload);
             }
-            finally
-            {
-                _lock.Release();
-            }
-        }
 
-        public void Dispose() => _lock.Dispose();
+            return Task.CompletedTask;
+        }
     }
 
     /// <summary>Sends the worker's own log lines (host failures, warnings) to the server's log.</summary>

@@ -21,11 +21,23 @@ internal static class WorkerProtocol
 
     public static async Task WriteAsync(Stream stream, byte[] payload, CancellationToken cancellationToken)
     {
-        var header = new byte[4];
-        BinaryPrimitives.WriteInt32LittleEndian(header, payload.Length);
-        await stream.WriteAsync(header, cancellationToken);
-        await stream.WriteAsync(payload, cancellationToken);
+        await stream.WriteAsync(Frame(payload), cancellationToken);
         await stream.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>Writes a frame synchronously: one write call, so a pipe never sees half a frame from two writers.</summary>
+    public static void Write(Stream stream, byte[] payload)
+    {
+        stream.Write(Frame(payload));
+        stream.Flush();
+    }
+
+    private static byte[] Frame(byte[] payload)
+    {
+        var frame = new byte[4 + payload.Length];
+        BinaryPrimitives.WriteInt32LittleEndian(frame, payload.Length);
+        payload.CopyTo(frame, 4);
+        return frame;
     }
 
     /// <summary>Reads one frame; null at the end of the stream (the other side is gone).</summary>

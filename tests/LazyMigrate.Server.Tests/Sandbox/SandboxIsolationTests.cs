@@ -102,6 +102,68 @@ public class SandboxIsolationTests(SandboxServerFixture fixture) : IClassFixture
         await AssertServerHealthyAsync(local);
     }
 
+    [Fact]
+    public async Task WorkerKilledDuringABurstOfFirstLogins_EachSignsInOrIsToldToTryAgain_AndNoUserIsHalfMade()
+    {
+        var people = new List<LegacyServerFixtureUser>();
+        for (var i = 0; i < 8; i++)
+        {
+            var user = await fixture.Legacy.AddUserAsync("burst password " + i, email: $"slow-{Guid.NewGuid():N}@legacy.example");
+            people.Add(new LegacyServerFixtureUser(user.Email, user.Password));
+        }
+
+        var burst = people.Select(p => fixture.LogInAsync(p.Email, p.Password)).ToList();
+        // Wait (on the pool's own state) until the workers are busy with them, then kill -9 one.
+        var victim = await BusyWorkerAsync();
+        using (var process = Process.GetProcessById(victim))
+        {
+            process.Kill();
+        }
+
+        var pages = await Task.WhenAll(burst);
+
+        Assert.All(pages, page => Assert.True(!page.IsLogin || page.Html.Contains(TryAgainLater, StringComparison.Ordinal), page.Html));
+        Assert.Contains(pages, page => page.IsLogin);
+        foreach (var (person, page) in people.Zip(pages))
+        {
+            var normalised = person.Email.ToUpperInvariant();
+            var stored = await fixture.WithDatabaseAsync(db => db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.NormalizedEmail == normalised, Ct));
+            // Either the whole import happened (it signed in) or nothing did.
+            Assert.Equal(!page.IsLogin, stored is not null);
+            if (stored is not null)
+            {
+                Assert.Equal("legacy", stored.SourceConnection);
+                Assert.NotNull(stored.LegacyId);
+                Assert.NotNull(stored.PasswordHash);
+            }
+        }
+
+        // Those told to try again can, and now they get in.
+        foreach (var (person, _) in people.Zip(pages).Where(pair => pair.Second.IsLogin))
+        {
+            Assert.False((await fixture.LogInAsync(person.Email, person.Password)).IsLogin);
+        }
+    }
+
+    private async Task<int> BusyWorkerAsync()
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        limit.CancelAfter(TimeSpan.FromMinutes(1));
+        while (true)
+        {
+            var statistics = fixture.Pool.Statistics;
+            // Every live worker busy (the burst holds them all for a second each): whichever is killed has a call.
+            if (statistics.Live > 0 && statistics.Idle == 0 && statistics.ProcessIds.Count > 0)
+            {
+                return statistics.ProcessIds[0];
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(20), limit.Token);
+        }
+    }
+
+    private sealed record LegacyServerFixtureUser(string Email, string Password);
+
     /// <summary>
     /// The bound on the server process's own growth while a worker allocates hundreds of MB: 64 MB of managed heap
     /// (after a full collection) and 256 MB resident. In-process, the same scripts took 0.5 to 14 GB.

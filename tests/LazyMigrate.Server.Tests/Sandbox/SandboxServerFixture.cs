@@ -44,7 +44,9 @@ public sealed class SandboxServerFixture : ManagementApiFixture
 
     public override async ValueTask InitializeAsync()
     {
-        var branches = string.Concat(Crashing.Concat(Exhausting).Select(pair => $"  if (email.startsWith('{pair.Key}-')) {{ {pair.Value} return null; }}\n"));
+        // "slow-": a second in the legacy database first, so a burst of these keeps every worker busy for a while.
+        const string slow = "  if (email.startsWith('slow-')) { await db.query('SELECT pg_sleep(1)', []); }\n";
+        var branches = slow + string.Concat(Crashing.Concat(Exhausting).Select(pair => $"  if (email.startsWith('{pair.Key}-')) {{ {pair.Value} return null; }}\n"));
         var demo = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "demo", "legacy", "login.js"));
         // The demo's login under another name, called when no hostile branch matches.
         await File.WriteAllTextAsync(_script, demo.Replace("async function login(", "async function demoLogin(", StringComparison.Ordinal) + $$"""
