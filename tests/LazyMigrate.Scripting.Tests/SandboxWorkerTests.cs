@@ -138,6 +138,23 @@ public sealed class SandboxWorkerTests(SandboxPoolFixture fixture) : IClassFixtu
         Assert.Equal("[false,false,false,false,false,false]", Sandbox.AssertFound(result.Result).UserMetadata!["all"]!.ToJsonString());
     }
 
+    [Theory]
+    [MemberData(nameof(HostileScriptTests.Hostile), MemberType = typeof(HostileScriptTests))]
+    public async Task EveryHostileScriptOfTheInProcessSuite_IsStoppedWithTheSameReason_InAWorker(string name, string script, ScriptFailureReason reason)
+    {
+        var limits = reason == ScriptFailureReason.Timeout
+            ? new ScriptLimits { Timeout = TimeSpan.FromSeconds(2) }
+            : new ScriptLimits { Timeout = TimeSpan.FromMinutes(1), MaxStatements = 100_000 };
+        await fixture.Pool.WarmUpAsync(TestContext.Current.CancellationToken);
+
+        var result = await Sandbox.TimedLoginAsync(_scripts, Sandbox.Connection(script, c => c with { Limits = limits }));
+
+        var failed = Sandbox.AssertFailed(result.Result, reason);
+        Assert.DoesNotContain("Exception", failed.Message, StringComparison.Ordinal);
+        Assert.True(failed.Message.Length > 0, name);
+        await AssertHealthyAsync();
+    }
+
     [Fact]
     public async Task ScriptsAndLimits_BehaveAsInProcess()
     {
