@@ -87,7 +87,34 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
                 Forget(idle);
             }
 
-            var worker = await StartAsync(cancellationToken);
+            // The start is not the call's: a caller whose deadline passes first leaves the new worker to the pool
+            // (idle, for the next call), rather than killing it and making every later call pay for a start again.
+            var starting = StartAsync(CancellationToken.None);
+            SandboxWorkerProcess worker;
+            try
+            {
+                worker = await starting.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                _ = starting.ContinueWith(
+                    started =>
+                    {
+                        if (started.IsCompletedSuccessfully)
+                        {
+                            _idle.Push(started.Result);
+                        }
+                        else if (started.Exception is { } failure)
+                        {
+                            _logger.LogError(failure.InnerException, "A sandbox worker started for a call that gave up did not start");
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskContinuationOptions.ExecuteSynchronously,
+                    TaskScheduler.Default);
+                throw;
+            }
+
             Interlocked.Increment(ref _calls);
             worker.Calls++;
             return worker;
