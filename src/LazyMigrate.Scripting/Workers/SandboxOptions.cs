@@ -30,8 +30,8 @@ public sealed class SandboxOptions
     /// <summary>How long past a call's deadline the worker has to answer before it is killed.</summary>
     public TimeSpan KillGrace { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long a starting worker has to report ready.</summary>
-    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromSeconds(30);
+    /// <summary>How long a starting worker has to report ready (a start is about 2 s of CPU on a loaded 2-core machine).</summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromMinutes(1);
 
     public static string DefaultWorkerPath => Path.Combine(AppContext.BaseDirectory, "sandbox", "LazyMigrate.Sandbox.dll");
 }

@@ -22,6 +22,7 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
     private readonly ConcurrentDictionary<int, SandboxWorkerProcess> _live = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly SemaphoreSlim _warmUp = new(1, 1);
+    private readonly SemaphoreSlim _starts = new(1, 1);
     private long _started;
     private long _crashed;
     private long _killed;
@@ -58,8 +59,15 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
         {
             while (!_stopping.IsCancellationRequested && _idle.Count < Math.Min(_options.WarmWorkers, _options.MaxWorkers) && _live.Count < _options.MaxWorkers)
             {
-                var worker = await StartAsync(cancellationToken);
-                _idle.Push(worker);
+                await _starts.WaitAsync(cancellationToken);
+                try
+                {
+                    _idle.Push(await StartAsync(cancellationToken));
+                }
+                finally
+                {
+                    _starts.Release();
+                }
             }
         }
         finally
@@ -75,55 +83,84 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
         await _slots.WaitAsync(cancellationToken);
         try
         {
-            while (_idle.TryPop(out var idle))
+            while (true)
             {
-                if (idle.IsAlive)
+                if (TryTakeIdle(out var idle))
                 {
-                    Interlocked.Increment(ref _calls);
-                    idle.Calls++;
                     return idle;
                 }
 
-                Forget(idle);
-            }
+                // One start at a time: a start is seconds of CPU (runtime, JIT, warm-up), and several at once on a busy
+                // machine starve each other and the server. While another start runs, a worker may come back idle.
+                if (!await _starts.WaitAsync(TimeSpan.FromMilliseconds(50), cancellationToken))
+                {
+                    continue;
+                }
 
-            // The start is not the call's: a caller whose deadline passes first leaves the new worker to the pool
-            // (idle, for the next call), rather than killing it and making every later call pay for a start again.
-            var starting = StartAsync(CancellationToken.None);
-            SandboxWorkerProcess worker;
-            try
-            {
-                worker = await starting.WaitAsync(cancellationToken);
-            }
-            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-            {
-                _ = starting.ContinueWith(
-                    started =>
-                    {
-                        if (started.IsCompletedSuccessfully)
-                        {
-                            _idle.Push(started.Result);
-                        }
-                        else if (started.Exception is { } failure)
-                        {
-                            _logger.LogError(failure.InnerException, "A sandbox worker started for a call that gave up did not start");
-                        }
-                    },
-                    CancellationToken.None,
-                    TaskContinuationOptions.ExecuteSynchronously,
-                    TaskScheduler.Default);
-                throw;
-            }
+                if (TryTakeIdle(out idle))
+                {
+                    _starts.Release();
+                    return idle;
+                }
 
-            Interlocked.Increment(ref _calls);
-            worker.Calls++;
-            return worker;
+                // The start is not the call's: a caller whose deadline passes first leaves the new worker to the pool
+                // (idle, for the next call), rather than killing it and making every later call pay for a start again.
+                var starting = StartAsync(CancellationToken.None);
+                _ = starting.ContinueWith(_ => _starts.Release(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+                SandboxWorkerProcess worker;
+                try
+                {
+                    worker = await starting.WaitAsync(cancellationToken);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    _ = starting.ContinueWith(
+                        started =>
+                        {
+                            if (started.IsCompletedSuccessfully)
+                            {
+                                _idle.Push(started.Result);
+                            }
+                            else if (started.Exception is { } failure)
+                            {
+                                _logger.LogError(failure.InnerException, "A sandbox worker started for a call that gave up did not start");
+                            }
+                        },
+                        CancellationToken.None,
+                        TaskContinuationOptions.ExecuteSynchronously,
+                        TaskScheduler.Default);
+                    throw;
+                }
+
+                Interlocked.Increment(ref _calls);
+                worker.Calls++;
+                return worker;
+            }
         }
         catch
         {
             _slots.Release();
             throw;
         }
+    }
+
+    private bool TryTakeIdle([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SandboxWorkerProcess? worker)
+    {
+        while (_idle.TryPop(out var idle))
+        {
+            if (idle.IsAlive)
+            {
+                Interlocked.Increment(ref _calls);
+                idle.Calls++;
+                worker = idle;
+                return true;
+            }
+
+            Forget(idle);
+        }
+
+        worker = null;
+        return false;
     }
 
     /// <summary>Gives a worker back after its call: kept warm when healthy, otherwise retired (and replaced).</summary>
