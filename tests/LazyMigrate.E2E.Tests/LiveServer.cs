@@ -40,7 +40,7 @@ public class LiveServer : IAsyncLifetime
         Server.ListenOnLoopback(port);
         Server.StartServer();
         // A sandbox worker ready before the first sign-in, so its start never eats a script's deadline.
-        await Server.Services.GetRequiredService<LazyMigrate.Scripting.Workers.SandboxWorkerPool>().WarmUpAsync();
+        await Server.Services.GetRequiredService<LazyMigrate.Scripting.Workers.SandboxWorkerPool>().WarmUpAsync(1);
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

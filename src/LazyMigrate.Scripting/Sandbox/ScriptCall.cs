@@ -140,7 +140,14 @@ internal sealed class ScriptCall
                 return toJs(Engine, task.Result);
             }
 
-            throw ToScriptError(task.Exception?.InnerException ?? new OperationCanceledException());
+            var error = task.Exception?.InnerException ?? new OperationCanceledException();
+            if (legacy && error is OperationCanceledException && Deadline.IsCancellationRequested)
+            {
+                // Whichever notices the deadline first, the engine or the driver, the admin hears the same thing.
+                throw new JavaScriptException(Engine.Intrinsics.Error, "the legacy system did not answer within the call's deadline");
+            }
+
+            throw ToScriptError(error);
         }, 0, PropertyFlag.Configurable);
 
         return _then.Call(JsValue.FromObject(Engine, wake), [convert]);

@@ -51,13 +51,16 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
         [.. _live.Keys.Order()]);
 
     /// <summary>Starts workers until <see cref="SandboxOptions.WarmWorkers"/> are idle and ready.</summary>
-    public async Task WarmUpAsync(CancellationToken cancellationToken = default)
+    public Task WarmUpAsync(CancellationToken cancellationToken = default) => WarmUpAsync(_options.WarmWorkers, cancellationToken);
+
+    /// <summary>Starts workers until <paramref name="workers"/> are idle and ready (at most <see cref="SandboxOptions.MaxWorkers"/>).</summary>
+    public async Task WarmUpAsync(int workers, CancellationToken cancellationToken = default)
     {
         // One warm-up at a time: callers arriving together wait for the same start rather than starting one each.
         await _warmUp.WaitAsync(cancellationToken);
         try
         {
-            while (!_stopping.IsCancellationRequested && _idle.Count < Math.Min(_options.WarmWorkers, _options.MaxWorkers) && _live.Count < _options.MaxWorkers)
+            while (!_stopping.IsCancellationRequested && _idle.Count < Math.Min(workers, _options.MaxWorkers) && _live.Count < _options.MaxWorkers)
             {
                 await _starts.WaitAsync(cancellationToken);
                 try

@@ -12,10 +12,14 @@ namespace LazyMigrate.Server.Tests.LazyMigration;
 /// </summary>
 public sealed class BusyLegacyServerFixture : LegacyServerFixture
 {
-    protected override TimeSpan Timeout => TimeSpan.FromMinutes(2);
+    protected override TimeSpan Timeout => TimeSpan.FromMinutes(4);
 
-    protected override void ConfigureSettings(Dictionary<string, string?> settings) =>
+    protected override void ConfigureSettings(Dictionary<string, string?> settings)
+    {
         settings["LazyMigrate:PasswordHashIterations"] = "100000";
+        // A worker runs one call at a time; eight overlap the burst's legacy queries as the in-process sandbox did.
+        settings["LazyMigrate:Sandbox:MaxWorkers"] = "8";
+    }
 }
 
 public class ConcurrencyTests(BusyLegacyServerFixture fixture) : IClassFixture<BusyLegacyServerFixture>

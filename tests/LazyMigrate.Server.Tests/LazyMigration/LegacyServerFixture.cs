@@ -54,7 +54,7 @@ public class LegacyServerFixture : IAsyncLifetime
         Server = CreateNode();
         _ = Server.Server;
         // A worker ready before the first test: starting one on a loaded machine must not eat a short script deadline.
-        await Server.Services.GetRequiredService<SandboxWorkerPool>().WarmUpAsync();
+        await Server.Services.GetRequiredService<SandboxWorkerPool>().WarmUpAsync(1);
     }
 
     /// <summary>Another node of the same deployment: same database, same configuration. The caller disposes it.</summary>
