@@ -3,7 +3,13 @@ using BenchmarkDotNet.Running;
 using LazyMigrate.Benchmarks;
 
 // `dotnet run -c Release --project bench/LazyMigrate.Benchmarks` prints p50/p99 per call and their ratio;
-// add `-- bdn` for the BenchmarkDotNet run of the same two cases.
+// add `-- bdn` for the BenchmarkDotNet run of the same two cases, `-- pool [CALLS]` for in-process vs the worker pool.
+if (args.Length > 0 && args[0] == "pool")
+{
+    await PoolOverhead.RunAsync(args.Length > 1 ? int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture) : 5_000);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "bdn")
 {
     BenchmarkRunner.Run<ScriptCallBenchmarks>(args: args[1..]);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using LazyMigrate.Scripting;
+using LazyMigrate.Scripting.Workers;
 
 namespace LazyMigrate.Cli;
 
@@ -101,7 +102,11 @@ public static class ScriptCommands
                 HttpAllowList = parsed.GetValue(allowHosts) ?? [],
                 Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(Math.Clamp(parsed.GetValue(timeout), 0.1, 300)) },
             };
-            var scripts = new LegacyUserScripts();
+            // The same worker process the server runs scripts in, so a script behaves alike in CI, in Try and at login.
+            await using var pool = new SandboxWorkerPool(new SandboxOptions { MaxWorkers = 1, WarmWorkers = 1 });
+            // Started before the call: --timeout is the script's deadline, not the process start's.
+            await pool.WarmUpAsync(token);
+            var scripts = new SandboxedLegacyUserScripts(pool);
             var context = new ScriptContext { DryRun = true };
             var identifier = parsed.GetRequiredValue(email);
             var result = isLogin

@@ -102,9 +102,14 @@ public sealed class LegacyUserScripts : ILegacyUserScripts
                 _time.GetElapsedTime(started));
         }
 
+        return Finish(result, connection, kind, context, deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested, _logger);
+    }
+
+    /// <summary>What every way of running a call ends with: the deadline's own reason, and one log line.</summary>
+    internal static ScriptResult Finish(ScriptResult result, LegacyConnection connection, ScriptKind kind, ScriptContext context, bool deadlinePassed, ILogger logger)
+    {
         // A host call cut off by the deadline reaches the script as an Error it may rethrow; it is still a timeout.
-        if (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested &&
-            result.Outcome is ScriptOutcome.Failed { Reason: ScriptFailureReason.ScriptError } cut)
+        if (deadlinePassed && result.Outcome is ScriptOutcome.Failed { Reason: ScriptFailureReason.ScriptError } cut)
         {
             result = result with
             {
@@ -113,7 +118,7 @@ public sealed class LegacyUserScripts : ILegacyUserScripts
         }
 
         // Never the identifier or the password: only what happened and how long it took.
-        _logger.LogInformation(
+        logger.LogInformation(
             "Script {Kind} for connection {Connection} ended {Outcome}{Reason} in {Duration} ms{DryRun}",
             kind,
             connection.Name,
@@ -124,6 +129,6 @@ public sealed class LegacyUserScripts : ILegacyUserScripts
         return result;
     }
 
-    private static ScriptResult Unavailable(string message, TimeSpan duration) =>
+    internal static ScriptResult Unavailable(string message, TimeSpan duration) =>
         new(new ScriptOutcome.Failed(ScriptFailureReason.LegacyUnavailable, message), [], duration);
 }

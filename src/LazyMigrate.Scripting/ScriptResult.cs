@@ -38,6 +38,9 @@ public enum ScriptFailureReason
     LegacyUnavailable,
     InvalidProfile,
     NotConfigured,
+
+    /// <summary>The sandbox process running the call died (a stack overflow inside the engine, the heap limit) or could not start.</summary>
+    SandboxCrashed,
 }
 
 public sealed record ScriptLogEntry(ScriptLogLevel Level, string Message, TimeSpan At);

@@ -13,6 +13,7 @@ using LazyMigrate.Server.Management;
 using LazyMigrate.Server.Oidc;
 using LazyMigrate.Server.Pages.Console;
 using LazyMigrate.Server.Users;
+using LazyMigrate.Server.Sandbox;
 using Serilog;
 
 Log.Logger = new LoggerConfiguration().WriteTo.Console(formatProvider: CultureInfo.InvariantCulture).CreateBootstrapLogger();
@@ -32,6 +33,7 @@ try
     builder.Services.AddOidc();
     builder.Services.AddLegacyConnections();
     builder.Services.AddLegacyDirectory();
+    builder.Services.AddSandboxWorkers();
     builder.Services.AddManagement();
     builder.Services.AddDemo();
     builder.Services.AddRazorPages();

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using LazyMigrate.Server.Tests.Fixtures;
 using LazyMigrate.Testing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 
 namespace LazyMigrate.E2E.Tests;
@@ -38,6 +39,8 @@ public class LiveServer : IAsyncLifetime
         Server = new LazyMigrateServer(_database.ConnectionString, settings);
         Server.ListenOnLoopback(port);
         Server.StartServer();
+        // A sandbox worker ready before the first sign-in, so its start never eats a script's deadline.
+        await Server.Services.GetRequiredService<LazyMigrate.Scripting.Workers.SandboxWorkerPool>().WarmUpAsync(1);
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions

@@ -83,14 +83,19 @@ public sealed class SandboxBehaviourTests
     [Fact]
     public async Task FullBulkhead_FailsFastAsLegacyUnavailable()
     {
-        var connection = Sandbox.Connection("async function login() { await new Promise(function () {}); }", c => c with
+        // The first call holds the only slot inside a query that never answers; the test waits for it to get there.
+        var database = new HangingDatabase();
+        var scripts = new LegacyUserScripts(database);
+        var connection = Sandbox.Connection("async function login() { await db.query('SELECT 1', []); }", c => c with
         {
+            DatabaseProvider = LegacyDatabaseProvider.Sqlite,
+            DatabaseConnectionString = "Data Source=:memory:",
             Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(3), MaxConcurrentCalls = 1, MaxQueuedCalls = 0 },
         });
-        var occupying = _scripts.LoginAsync(connection, "a@b.example", "pw", new ScriptContext(), TestContext.Current.CancellationToken);
-        await Task.Delay(200, TestContext.Current.CancellationToken);
+        var occupying = scripts.LoginAsync(connection, "a@b.example", "pw", new ScriptContext(), TestContext.Current.CancellationToken);
+        await database.Entered.Task.WaitAsync(TestContext.Current.CancellationToken);
 
-        var rejected = await _scripts.LoginAsync(connection, "a@b.example", "pw", new ScriptContext(), TestContext.Current.CancellationToken);
+        var rejected = await scripts.LoginAsync(connection, "a@b.example", "pw", new ScriptContext(), TestContext.Current.CancellationToken);
 
         Assert.Contains("too many calls", Sandbox.AssertFailed(rejected, ScriptFailureReason.LegacyUnavailable).Message, StringComparison.Ordinal);
         Sandbox.AssertFailed(await occupying, ScriptFailureReason.Timeout);
@@ -103,5 +108,20 @@ public sealed class SandboxBehaviourTests
         var connection = Sandbox.Connection("async function login() { await new Promise(function () {}); }");
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _scripts.LoginAsync(connection, "a@b.example", "pw", new ScriptContext(), cancel.Token));
+    }
+
+    /// <summary>A legacy database whose queries never answer; <see cref="Entered"/> says a query has started.</summary>
+    private sealed class HangingDatabase : LazyMigrate.Scripting.Legacy.ILegacyDatabaseFactory, LazyMigrate.Scripting.Legacy.ILegacyDatabase
+    {
+        public TaskCompletionSource Entered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public LazyMigrate.Scripting.Legacy.ILegacyDatabase Open(LegacyDatabaseProvider provider, string connectionString) => this;
+
+        public async Task<IReadOnlyList<IReadOnlyDictionary<string, object?>>> QueryAsync(string sql, IReadOnlyList<object?> parameters, CancellationToken cancellationToken)
+        {
+            Entered.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            return [];
+        }
     }
 }

@@ -13,6 +13,15 @@ internal static class Scrypt
     /// <summary>128·N·r bytes of working memory; legacy hashes never need more, and a hostile hash must not ask for GBs.</summary>
     public const long MaxMemoryBytes = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// p runs the whole memory-hard mix p times over: ln=14,r=8,p=200 is half a minute of CPU inside a 16 MiB memory
+    /// cap. Real hashes use p=1 (Firebase, passlib, Django) and rarely more than a handful.
+    /// </summary>
+    public const int MaxParallelism = 16;
+
+    /// <summary>N·r·p bounds the work: twice the largest hash the memory cap allows at p=1 (N·r = 2^21).</summary>
+    public const long MaxWork = 1L << 22;
+
     public static byte[] DeriveKey(byte[] password, byte[] salt, long n, int r, int p, int length)
     {
         if (n < 2 || !BitOperations.IsPow2(n) || r < 1 || p < 1 || (long)r * p >= 1 << 30)
@@ -20,9 +29,15 @@ internal static class Scrypt
             throw new LegacyHashFormatException("scrypt parameters are invalid");
         }
 
-        if (128L * n * r > MaxMemoryBytes || 128L * r * p > MaxMemoryBytes)
+        // n alone first: 128·N·r would overflow for a hostile N.
+        if (n > MaxMemoryBytes / 128 || 128L * n * r > MaxMemoryBytes || 128L * r * p > MaxMemoryBytes)
         {
             throw new LegacyHashFormatException("scrypt parameters ask for more memory than allowed");
+        }
+
+        if (p > MaxParallelism || n * r * p > MaxWork)
+        {
+            throw new LegacyHashFormatException($"scrypt parameters ask for more work than allowed (p at most {MaxParallelism}, N·r·p at most {MaxWork})");
         }
 
         var blockSize = 128 * r;

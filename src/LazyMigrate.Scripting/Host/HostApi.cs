@@ -93,7 +93,7 @@ internal static class HostApi
     public static JsValue Query(ScriptCall call, LegacyDatabaseProvider provider, string connectionString, JsValue[] args)
     {
         var sql = RequiredString(Arg(args, 0), "sql");
-        var parameters = ToPlain(Arg(args, 1)) switch
+        var parameters = ToPlain(Arg(args, 1), cancellationToken: call.Deadline) switch
         {
             null => [],
             List<object?> list => list,
@@ -108,7 +108,7 @@ internal static class HostApi
         var http = new JsObject(call.Engine);
         http.FastSetDataProperty("request", call.Function("request", args =>
         {
-            if (ToPlain(Arg(args, 0)) is not Dictionary<string, object?> options)
+            if (ToPlain(Arg(args, 0), cancellationToken: call.Deadline) is not Dictionary<string, object?> options)
             {
                 throw new ScriptHostException("http.request takes {url, method, headers, body}");
             }
@@ -153,8 +153,9 @@ internal static class HostApi
                 verify = () => LegacyPasswordVerifier.Verify(password, hash, name);
             }
 
-            // Slow hashes (bcrypt, argon2) run off the engine thread so the deadline can still end the call.
-            return call.StartAsync(token => Task.Run(verify, token), (_, ok) => ok ? JsBoolean.True : JsBoolean.False);
+            // Slow hashes (bcrypt, argon2) run off the engine thread so the deadline can still end the call; a hash
+            // that outlives the deadline retires its worker process (ScriptRun.Unfit).
+            return call.StartAsync(token => call.HashAsync(verify, token), (_, ok) => ok ? JsBoolean.True : JsBoolean.False);
         }, 3));
         crypto.FastSetDataProperty("hash", call.Function("hash", args =>
             Encode(LegacyPasswordVerifier.Digest(RequiredString(Arg(args, 0), "algorithm"), Bytes(Arg(args, 1), "utf8")), Arg(args, 2)), 3));

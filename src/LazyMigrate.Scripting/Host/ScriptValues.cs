@@ -51,11 +51,23 @@ internal static class ScriptValues
         return result;
     }
 
+    /// <summary>Most array elements and object properties one conversion takes, all levels together.</summary>
+    public const int MaxItems = 100_000;
+
+    /// <summary>Most characters (strings, keys, bytes) one conversion takes, all levels together: 4 Mi, 8 MB as UTF-16.</summary>
+    public const long MaxChars = 4L * 1024 * 1024;
+
     /// <summary>
     /// Converts a JS value to plain CLR data (string, double, bool, null, List, Dictionary). Functions, symbols and
-    /// cycles are refused; <paramref name="maxDepth"/> bounds nesting so a hostile value cannot exhaust the stack.
+    /// cycles are refused; <paramref name="maxDepth"/> bounds nesting so a hostile value cannot exhaust the stack,
+    /// and <see cref="MaxItems"/> / <see cref="MaxChars"/> bound its size, checked before anything is allocated
+    /// (<c>a.length = 2**26</c> is a few bytes to the script and was gigabytes to the host). Long conversions stop
+    /// at <paramref name="cancellationToken"/> (the call's deadline).
     /// </summary>
-    public static object? ToPlain(JsValue value, int maxDepth = 32)
+    public static object? ToPlain(JsValue value, int maxDepth = 32, CancellationToken cancellationToken = default) =>
+        ToPlain(value, maxDepth, new Budget(cancellationToken));
+
+    private static object? ToPlain(JsValue value, int maxDepth, Budget budget)
     {
         if (maxDepth < 0)
         {
@@ -69,7 +81,9 @@ internal static class ScriptValues
 
         if (value.IsString())
         {
-            return value.AsString();
+            var text = value.AsString();
+            budget.TakeChars(text.Length);
+            return text;
         }
 
         if (value.IsBoolean())
@@ -94,17 +108,19 @@ internal static class ScriptValues
 
         if (value.IsUint8Array())
         {
+            budget.TakeChars((long)value.AsObject().Get("length").AsNumber());
             return value.AsUint8Array();
         }
 
         if (value.IsArray())
         {
             var array = value.AsArray();
+            budget.TakeItems(array.Length);
             var length = (int)array.Length;
             var list = new List<object?>(length);
             for (var i = 0; i < length; i++)
             {
-                list.Add(ToPlain(array.Get(i), maxDepth - 1));
+                list.Add(ToPlain(array.Get(i), maxDepth - 1, budget));
             }
 
             return list;
@@ -113,7 +129,9 @@ internal static class ScriptValues
         if (value is ObjectInstance obj && !value.IsCallable())
         {
             var map = new Dictionary<string, object?>(StringComparer.Ordinal);
-            foreach (var key in obj.GetOwnPropertyKeys(Jint.Runtime.Types.String))
+            var keys = obj.GetOwnPropertyKeys(Jint.Runtime.Types.String);
+            budget.TakeItems((uint)keys.Count);
+            foreach (var key in keys)
             {
                 var descriptor = obj.GetOwnProperty(key);
                 if (descriptor.Enumerable)
@@ -121,7 +139,9 @@ internal static class ScriptValues
                     var item = obj.Get(key);
                     if (!item.IsUndefined() && !item.IsCallable())
                     {
-                        map[key.ToString()] = ToPlain(item, maxDepth - 1);
+                        var name = key.ToString();
+                        budget.TakeChars(name.Length);
+                        map[name] = ToPlain(item, maxDepth - 1, budget);
                     }
                 }
             }
@@ -130,6 +150,33 @@ internal static class ScriptValues
         }
 
         throw new ScriptHostException("functions and symbols cannot be passed to the host");
+    }
+
+    /// <summary>What is left of one conversion's size allowance; checks the deadline as it goes.</summary>
+    private sealed class Budget(CancellationToken cancellationToken)
+    {
+        private long _items = MaxItems;
+        private long _chars = MaxChars;
+
+        public void TakeItems(uint count)
+        {
+            _items -= count;
+            if (_items < 0)
+            {
+                throw new ScriptHostException($"value is too large to pass to the host (more than {MaxItems} array elements and properties)");
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+
+        public void TakeChars(long count)
+        {
+            _chars -= count;
+            if (_chars < 0)
+            {
+                throw new ScriptHostException($"value is too large to pass to the host (more than {MaxChars} characters)");
+            }
+        }
     }
 
     /// <summary>Reads an optional string argument; anything other than a string or nothing is a script error.</summary>

@@ -16,7 +16,10 @@ namespace LazyMigrate.Scripting.Sandbox;
 internal sealed class ScriptCall
 {
     private readonly JsValue _then;
+    private readonly Lock _hashLock = new();
+    private Task _hashes = Task.CompletedTask;
     private int _pendingHostCalls;
+    private int _runningHostWork;
     private int _legacyFault;
 
     public ScriptCall(Engine engine, LegacyConnection connection, ScriptLogCollector log, ScriptServices services, CancellationToken deadline)
@@ -56,6 +59,33 @@ internal sealed class ScriptCall
 
     public void MarkLegacyFault() => Interlocked.Exchange(ref _legacyFault, 1);
 
+    /// <summary>True while any host work (query, request, hash) this call started has not finished.</summary>
+    public bool HostWorkInFlight => Volatile.Read(ref _runningHostWork) > 0;
+
+    /// <summary>
+    /// Runs a password hash on the thread pool, one at a time per call: a hash's memory is its own cap (argon2 and
+    /// scrypt at most 256 MiB), and hashes started together (Promise.all of six argon2 checks) must not multiply it.
+    /// The gate is held until the hash really ends, even past the deadline, since a running hash cannot be stopped.
+    /// </summary>
+    public Task<T> HashAsync<T>(Func<T> hash, CancellationToken cancellationToken)
+    {
+        lock (_hashLock)
+        {
+            // Each hash runs after the previous one really ended; one whose turn comes after the deadline never starts.
+            var next = _hashes.ContinueWith(
+                _ =>
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    return hash();
+                },
+                CancellationToken.None,
+                TaskContinuationOptions.DenyChildAttach,
+                TaskScheduler.Default);
+            _hashes = next;
+            return next;
+        }
+    }
+
     /// <summary>
     /// Starts host work and returns a Promise for its result. The work runs on the thread pool with the call's
     /// deadline; its result becomes a JS value, or its failure a clean JS <c>Error</c>, only on the engine thread
@@ -64,6 +94,7 @@ internal sealed class ScriptCall
     public JsValue StartAsync<T>(Func<CancellationToken, Task<T>> work, Func<Engine, T, JsValue> toJs, bool legacy = false)
     {
         Task<T> task;
+        Interlocked.Increment(ref _runningHostWork);
         if (legacy)
         {
             Interlocked.Increment(ref _pendingHostCalls);
@@ -85,6 +116,7 @@ internal sealed class ScriptCall
             (completed, state) =>
             {
                 var call = (ScriptCall)state!;
+                Interlocked.Decrement(ref call._runningHostWork);
                 if (legacy)
                 {
                     Interlocked.Decrement(ref call._pendingHostCalls);
@@ -108,7 +140,14 @@ internal sealed class ScriptCall
                 return toJs(Engine, task.Result);
             }
 
-            throw ToScriptError(task.Exception?.InnerException ?? new OperationCanceledException());
+            var error = task.Exception?.InnerException ?? new OperationCanceledException();
+            if (legacy && error is OperationCanceledException && Deadline.IsCancellationRequested)
+            {
+                // Whichever notices the deadline first, the engine or the driver, the admin hears the same thing.
+                throw new JavaScriptException(Engine.Intrinsics.Error, "the legacy system did not answer within the call's deadline");
+            }
+
+            throw ToScriptError(error);
         }, 0, PropertyFlag.Configurable);
 
         return _then.Call(JsValue.FromObject(Engine, wake), [convert]);

@@ -17,8 +17,11 @@ internal enum ScriptKind
     CountUsers,
 }
 
-/// <summary>The result of one run, plus whether the legacy system (not the script) was at fault, for the breaker.</summary>
-internal sealed record ScriptRun(ScriptResult Result, bool LegacyFault);
+/// <summary>
+/// The result of one run, plus whether the legacy system (not the script) was at fault, for the breaker, and whether
+/// the run left its process unfit for another call (host work still running past the deadline, a heap exhausted).
+/// </summary>
+internal sealed record ScriptRun(ScriptResult Result, bool LegacyFault, bool Unfit = false);
 
 /// <summary>
 /// Runs one script call in a fresh engine: limits from <see cref="ScriptLimits"/>, one deadline for everything
@@ -39,6 +42,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
         CancellationToken cancellationToken)
     {
         var started = services.Time.GetTimestamp();
+        ScriptCall? call = null;
         var log = new ScriptLogCollector(
             connection.SecretSettings.Select(key => connection.Settings.GetValueOrDefault(key)).Append(password),
             services.Time);
@@ -50,7 +54,10 @@ internal sealed partial class ScriptRunner(ScriptServices services)
                 outcome = failed with { Message = log.Redact(failed.Message) };
             }
 
-            return new ScriptRun(new ScriptResult(outcome, log.Entries, services.Time.GetElapsedTime(started)), legacyFault);
+            // A hash or query still running after the call ended keeps burning a core (Task.Run cannot stop a
+            // hash), and an exhausted heap may leave the process fragile: a worker process is retired for either.
+            var unfit = call?.HostWorkInFlight == true || outcome is ScriptOutcome.Failed { Reason: ScriptFailureReason.MemoryLimit };
+            return new ScriptRun(new ScriptResult(outcome, log.Entries, services.Time.GetElapsedTime(started)), legacyFault, unfit);
         }
 
         var source = kind switch
@@ -84,7 +91,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
 
         var limits = connection.Limits;
         var engine = CreateEngine(limits, deadline);
-        var call = new ScriptCall(engine, connection, log, services, deadline);
+        call = new ScriptCall(engine, connection, log, services, deadline);
         try
         {
             HostApi.Install(call);
@@ -128,6 +135,12 @@ internal sealed partial class ScriptRunner(ScriptServices services)
         catch (Exception ex) when (ex is RecursionDepthOverflowException or InsufficientExecutionStackException)
         {
             return Done(new ScriptOutcome.Failed(ScriptFailureReason.Recursion, $"the script nested calls deeper than {limits.MaxRecursionDepth}"));
+        }
+        catch (OutOfMemoryException)
+        {
+            // Jint counts its own allocations only after the fact ('x'.repeat(2**28) is 512 MB in one step); the
+            // sandbox process's heap hard limit is what stops such an allocation.
+            return Done(new ScriptOutcome.Failed(ScriptFailureReason.MemoryLimit, "the script allocated more memory than its sandbox has"));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -98,6 +98,13 @@ public sealed class ScriptTrials(
         var tried = ScriptFunctionNames.Camel(function) + (email is null ? "" : $" for {email}") + (draft is null ? "" : " (unsaved draft)");
         await audit.RecordAsync(AuditEventType.ScriptTried, connection: name, reason: trial.Outcome, duration: result.Duration,
             detail: tried, actor: actor, cancellationToken: cancellationToken);
+        // A dry run that took its sandbox process down is audited like a login's: someone can crash workers at will.
+        if (result.Outcome is ScriptOutcome.Failed { Reason: ScriptFailureReason.SandboxCrashed } crashed)
+        {
+            await audit.RecordAsync(AuditEventType.ScriptFailed, connection: name, reason: crashed.Reason.ToString(),
+                duration: result.Duration, detail: "dry run: " + crashed.Message, actor: actor, cancellationToken: cancellationToken);
+        }
+
         logger.LogInformation("Dry run of {Function} on connection {Connection} by {Actor}: {Outcome} in {Duration} ms",
             function, name, actor, trial.Outcome, (int)trial.DurationMs);
         return new ConnectionResult.Done<ScriptTrial>(trial);

@@ -7,7 +7,7 @@ namespace LazyMigrate.Server.Tests.Fixtures;
 /// </summary>
 public sealed class BusyLegacyServerFixture : LegacyServerFixture
 {
-    protected override TimeSpan Timeout => TimeSpan.FromMinutes(2);
+    protected override TimeSpan Timeout => TimeSpan.FromMinutes(4);
 
     // Opening a legacy connection waits for the CPU too: Npgsql's own 15 s connect timeout must not trip first.
     protected override string LegacyConnectionString(LegacyDatabase legacy) => Patient(legacy);
@@ -15,6 +15,10 @@ public sealed class BusyLegacyServerFixture : LegacyServerFixture
     public static string Patient(LegacyDatabase legacy) =>
         new Npgsql.NpgsqlConnectionStringBuilder(legacy.ConnectionString) { Timeout = 120 }.ConnectionString;
 
-    protected override void ConfigureSettings(Dictionary<string, string?> settings) =>
+    protected override void ConfigureSettings(Dictionary<string, string?> settings)
+    {
         settings["LazyMigrate:PasswordHashIterations"] = "100000";
+        // A worker runs one call at a time; eight overlap the burst's legacy queries as the in-process sandbox did.
+        settings["LazyMigrate:Sandbox:MaxWorkers"] = "8";
+    }
 }

@@ -1,3 +1,4 @@
+using LazyMigrate.Scripting.Workers;
 using LazyMigrate.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -50,6 +51,8 @@ public class LegacyServerFixture : ServerFixtureBase
         _settings = settings;
         Server = CreateNode();
         _ = Server.Server;
+        // A worker ready before the first test: starting one on a loaded machine must not eat a short script deadline.
+        await Server.Services.GetRequiredService<SandboxWorkerPool>().WarmUpAsync(1);
     }
 
     /// <summary>Another node of the same deployment: same database, same configuration. The caller disposes it.</summary>
@@ -98,7 +101,7 @@ public class LegacyServerFixture : ServerFixtureBase
         GC.SuppressFinalize(this);
     }
 
-    private static string RepositoryRoot()
+    protected static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {

@@ -69,6 +69,9 @@ public static class TestClients
             ["LazyMigrate:AllowHttp"] = "true",
             ["LazyMigrate:Admin:Email"] = TestUsers.AdminEmail,
             ["LazyMigrate:Admin:Password"] = TestUsers.AdminPassword,
+            // Dozens of test servers share two cores: none starts a sandbox worker before it runs a script (fixtures
+            // with legacy connections warm one explicitly), since each start is seconds of CPU for everyone.
+            ["LazyMigrate:Sandbox:WarmWorkers"] = "0",
         };
         for (var i = 0; i < All.Count; i++)
         {

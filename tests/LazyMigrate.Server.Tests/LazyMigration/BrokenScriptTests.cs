@@ -12,7 +12,9 @@ public sealed class BrokenScriptServerFixture : LegacyServerFixture
 {
     private readonly string _script = Path.Combine(Path.GetTempPath(), $"broken-login-{Guid.NewGuid():N}.js");
 
-    protected override TimeSpan Timeout => TimeSpan.FromSeconds(2);
+    // Generous: the loop must trip the statement limit (a million statements, well under a second even on a loaded
+    // machine), never the deadline; only the hanging script waits this long.
+    protected override TimeSpan Timeout => TimeSpan.FromSeconds(15);
 
     public override async ValueTask InitializeAsync()
     {

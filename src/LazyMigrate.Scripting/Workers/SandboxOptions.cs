@@ -1,0 +1,37 @@
+namespace LazyMigrate.Scripting.Workers;
+
+/// <summary>How the server runs its pool of sandbox worker processes (configuration section <c>LazyMigrate:Sandbox</c>).</summary>
+public sealed class SandboxOptions
+{
+    /// <summary>
+    /// The worker: LazyMigrate.Sandbox.dll (run with this process's own dotnet host) or a native executable. Default:
+    /// <c>sandbox/LazyMigrate.Sandbox.dll</c> next to the running application, where the build puts it.
+    /// </summary>
+    public string? WorkerPath { get; set; }
+
+    /// <summary>
+    /// Workers at most, so calls at once across every connection; further calls wait within their deadline. Twice the
+    /// cores by default: a worker spends most of a call waiting for the legacy database, one call at a time.
+    /// </summary>
+    public int MaxWorkers { get; set; } = Math.Max(4, 2 * Environment.ProcessorCount);
+
+    /// <summary>Workers started ahead of demand (and restarted when one exits), so a login never waits for a start.</summary>
+    public int WarmWorkers { get; set; } = 1;
+
+    /// <summary>A worker is replaced after this many calls.</summary>
+    public int MaxCallsPerWorker { get; set; } = 10_000;
+
+    /// <summary>A worker is replaced once its resident memory passes this many MB after a call.</summary>
+    public int MaxWorkerMemoryMB { get; set; } = 384;
+
+    /// <summary>The worker's GC heap hard limit (DOTNET_GCHeapHardLimit): past it an allocation fails inside the worker.</summary>
+    public int HeapHardLimitMB { get; set; } = 512;
+
+    /// <summary>How long past a call's deadline the worker has to answer before it is killed.</summary>
+    public TimeSpan KillGrace { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How long a starting worker has to report ready (a start is about 2 s of CPU on a loaded 2-core machine).</summary>
+    public TimeSpan StartTimeout { get; set; } = TimeSpan.FromMinutes(1);
+
+    public static string DefaultWorkerPath => Path.Combine(AppContext.BaseDirectory, "sandbox", "LazyMigrate.Sandbox.dll");
+}

@@ -1,0 +1,50 @@
+using LazyMigrate.Scripting;
+using LazyMigrate.Scripting.Workers;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace LazyMigrate.Server.Sandbox;
+
+public static class SandboxExtensions
+{
+    /// <summary>
+    /// Scripts run in supervised worker processes (configuration section <c>LazyMigrate:Sandbox</c>): replaces the
+    /// in-process <see cref="ILegacyUserScripts"/> registered with the legacy connections, so a script that
+    /// overflows the stack, exhausts memory or hangs takes down only its worker.
+    /// </summary>
+    public static IServiceCollection AddSandboxWorkers(this IServiceCollection services)
+    {
+        services.AddOptions<SandboxOptions>().BindConfiguration("LazyMigrate:Sandbox")
+            .Validate(o => o.MaxWorkers >= 1 && o.WarmWorkers >= 0 && o.MaxCallsPerWorker >= 1 && o.MaxWorkerMemoryMB >= 64 && o.HeapHardLimitMB >= 64,
+                "LazyMigrate:Sandbox needs MaxWorkers >= 1, WarmWorkers >= 0, MaxCallsPerWorker >= 1 and at least 64 MB for MaxWorkerMemoryMB and HeapHardLimitMB")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(provider => new SandboxWorkerPool(
+            provider.GetRequiredService<IOptions<SandboxOptions>>().Value,
+            provider.GetService<ILogger<SandboxWorkerPool>>()));
+        services.RemoveAll<ILegacyUserScripts>();
+        services.AddSingleton<ILegacyUserScripts>(provider => new SandboxedLegacyUserScripts(
+            provider.GetRequiredService<SandboxWorkerPool>(),
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetService<ILogger<SandboxedLegacyUserScripts>>()));
+        services.AddHostedService<SandboxWarmUp>();
+        return services;
+    }
+}
+
+/// <summary>Starts the warm workers once the server is up, so the first login does not wait for a process start.</summary>
+internal sealed class SandboxWarmUp(SandboxWorkerPool pool, ILogger<SandboxWarmUp> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await pool.WarmUpAsync(stoppingToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // Not fatal: calls start workers on demand, and fail as SandboxCrashed (audited) if none can start.
+            logger.LogError(ex, "Could not start the warm sandbox workers");
+        }
+    }
+}
