@@ -41,6 +41,7 @@ try
     app.UseRequestLogging();
     app.UseSecurityHeaders();
     app.UseErrorResponses();
+    app.UseNulCharacterGuard();
     app.UseStaticFiles();
     app.UseRouting();
     app.UseAuthentication();

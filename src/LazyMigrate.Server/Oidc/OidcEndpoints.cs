@@ -169,11 +169,13 @@ public static class OidcEndpoints
     private static async Task<IResult> UserInfo(HttpContext context, UserManager<User> users)
     {
         var result = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-        var user = result.Principal?.GetClaim(Claims.Subject) is { } id ? await users.FindByIdAsync(id) : null;
+
+        // A client-credentials token's subject is the client id, not a user: there is no user to describe.
+        var user = Guid.TryParse(result.Principal?.GetClaim(Claims.Subject), out var id) ? await users.FindByIdAsync(id.ToString()) : null;
         if (user is null)
         {
             return Results.Challenge(
-                Properties(Errors.InvalidToken, "The specified access token is bound to an account that no longer exists."),
+                Properties(Errors.InvalidToken, "The specified access token is not bound to an existing user account."),
                 [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
         }
 
