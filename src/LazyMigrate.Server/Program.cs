@@ -21,6 +21,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddObservability();
+    builder.Services.AddProxySupport(builder.Configuration);
     builder.Services.AddErrorResponses();
     builder.Services.AddData();
     builder.Services.AddAudit();
@@ -38,6 +39,7 @@ try
     builder.Services.AddConsole();
 
     var app = builder.Build();
+    app.UseProxySupport();
     app.UseRequestLogging();
     app.UseSecurityHeaders();
     app.UseErrorResponses();

@@ -46,11 +46,16 @@ public static class AccountExtensions
             options.Cookie.Name = "lm.session";
             options.Cookie.HttpOnly = true;
 
+            // Secure whenever the request is https (behind a proxy: as X-Forwarded-Proto from a known proxy says).
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+
             // Lax, not Strict: the session must travel with the top-level redirect from a client to /connect/authorize.
             options.Cookie.SameSite = SameSiteMode.Lax;
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
             options.SlidingExpiration = true;
         });
+
+        services.AddAntiforgery(options => options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
 
         services.AddScoped<IDatabaseSeeder, BootstrapAdmin>();
 
