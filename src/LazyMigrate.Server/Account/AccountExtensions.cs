@@ -26,6 +26,10 @@ public static class AccountExtensions
                 options.Password.RequireNonAlphanumeric = false;
                 options.Password.RequiredUniqueChars = 1;
                 options.User.RequireUniqueEmail = true;
+
+                // Usernames are validated addresses (EmailAddresses) or legacy usernames imported as they were; Identity's
+                // ASCII-only default would refuse at registration the addresses migration accepts (jörg@…).
+                options.User.AllowedUserNameCharacters = string.Empty;
                 // No MaxFailedAccessAttempts: sign-in never counts failures (the throttle does); lockout is an admin's block.
                 options.Lockout.AllowedForNewUsers = true;
             })
