@@ -61,6 +61,7 @@ public static class AccountExtensions
 
         services.AddAntiforgery(options => options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
 
+        services.AddSingleton<AccountRateLimits>();
         services.AddScoped<IDatabaseSeeder, BootstrapAdmin>();
 
         // Reset requests are answered at once; the lookup and the email happen in the background.
