@@ -26,9 +26,13 @@ if [ -z "${ConnectionStrings__Default:-}" ]; then
     psql -h 127.0.0.1 -p "$pg_port" -U lazymigrate -d postgres -qc "CREATE DATABASE legacy_demo"
     psql -h 127.0.0.1 -p "$pg_port" -U lazymigrate -d legacy_demo -q -v ON_ERROR_STOP=1 -f demo/legacy/legacy-database.sql >/dev/null
   fi
+  # The demo legacy connection reads the legacy users as a role that can do nothing else (demo/legacy/reader-role.sql).
+  [ -s .data/legacy-reader.password ] || (umask 077; head -c 18 /dev/urandom | base64 | tr -d '/+=' > .data/legacy-reader.password)
+  psql -h 127.0.0.1 -p "$pg_port" -U lazymigrate -d legacy_demo -q -v ON_ERROR_STOP=1 \
+    -v password="$(cat .data/legacy-reader.password)" -f demo/legacy/reader-role.sql >/dev/null
   unset PGPASSWORD
   ConnectionStrings__Default="$server;Database=lazymigrate"
-  legacy_demo="$server;Database=legacy_demo"
+  legacy_demo="Host=127.0.0.1;Port=$pg_port;Username=legacy_reader;Password=$(cat .data/legacy-reader.password);Database=legacy_demo"
 fi
 export ConnectionStrings__Default
 

@@ -22,6 +22,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddObservability();
+    builder.Services.AddProxySupport(builder.Configuration);
     builder.Services.AddErrorResponses();
     builder.Services.AddData();
     builder.Services.AddAudit();
@@ -40,9 +41,11 @@ try
     builder.Services.AddConsole();
 
     var app = builder.Build();
+    app.UseProxySupport();
     app.UseRequestLogging();
     app.UseSecurityHeaders();
     app.UseErrorResponses();
+    app.UseNulCharacterGuard();
     app.UseStaticFiles();
     app.UseRouting();
     app.UseAuthentication();

@@ -26,6 +26,10 @@ public static class AccountExtensions
                 options.Password.RequireNonAlphanumeric = false;
                 options.Password.RequiredUniqueChars = 1;
                 options.User.RequireUniqueEmail = true;
+
+                // Usernames are validated addresses (EmailAddresses) or legacy usernames imported as they were; Identity's
+                // ASCII-only default would refuse at registration the addresses migration accepts (jörg@…).
+                options.User.AllowedUserNameCharacters = string.Empty;
                 // No MaxFailedAccessAttempts: sign-in never counts failures (the throttle does); lockout is an admin's block.
                 options.Lockout.AllowedForNewUsers = true;
             })
@@ -46,12 +50,18 @@ public static class AccountExtensions
             options.Cookie.Name = "lm.session";
             options.Cookie.HttpOnly = true;
 
+            // Secure whenever the request is https (behind a proxy: as X-Forwarded-Proto from a known proxy says).
+            options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+
             // Lax, not Strict: the session must travel with the top-level redirect from a client to /connect/authorize.
             options.Cookie.SameSite = SameSiteMode.Lax;
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
             options.SlidingExpiration = true;
         });
 
+        services.AddAntiforgery(options => options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
+
+        services.AddSingleton<AccountRateLimits>();
         services.AddScoped<IDatabaseSeeder, BootstrapAdmin>();
 
         // Reset requests are answered at once; the lookup and the email happen in the background.

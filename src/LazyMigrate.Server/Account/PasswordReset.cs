@@ -131,6 +131,7 @@ public sealed class PasswordResets(
     EmailSender email,
     IOptions<OidcOptions> connect,
     TimeProvider time,
+    IHostEnvironment environment,
     ILogger<PasswordResets> logger)
 {
     public static readonly TimeSpan LinkLifetime = TimeSpan.FromHours(1);
@@ -178,9 +179,10 @@ public sealed class PasswordResets(
         await email.SendAsync(address, "Reset your password",
             $"Someone asked to reset the password of your account. To choose a new one, open this link within an hour:\n\n{link}\n\nIf it was not you, ignore this message.",
             cancellationToken);
-        if (email.UsesPickupDirectory)
+        if (email.UsesPickupDirectory && environment.IsDevelopment())
         {
-            // Local runs only (no SMTP server configured): the link is the one way to reach the page without a mailbox.
+            // A live link is a password for whoever reads the log: only for a developer's own run, where the log is the
+            // quickest way to the page. Elsewhere the link is in the .eml file in the pickup folder, and only there.
             logger.LogInformation("Password reset link (pickup mode): {Link}", link);
         }
 

@@ -7,9 +7,10 @@ public sealed record AuditQuery
 {
     public const int MaxLimit = 500;
 
-    public DateTimeOffset? From { get; init; }
+    // Npgsql writes only UTC offsets to timestamptz: a filter given as 10:00+02:00 means 08:00Z.
+    public DateTimeOffset? From { get; init => field = value?.ToUniversalTime(); }
 
-    public DateTimeOffset? To { get; init; }
+    public DateTimeOffset? To { get; init => field = value?.ToUniversalTime(); }
 
     public AuditEventType? Type { get; init; }
 

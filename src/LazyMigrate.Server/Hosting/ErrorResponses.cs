@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace LazyMigrate.Server.Hosting;
 
 /// <summary>How errors reach the caller, site-wide: RFC 7807 problem details for the API, the HTML error page for pages.</summary>
-public static class ErrorResponses
+public static partial class ErrorResponses
 {
     /// <summary>Request bodies above this are refused with 413 (the largest legitimate one is a 256 KB script).</summary>
     public const long MaxRequestBodyBytes = 512 * 1024;
@@ -15,6 +15,7 @@ public static class ErrorResponses
     public static IServiceCollection AddErrorResponses(this IServiceCollection services)
     {
         services.AddProblemDetails();
+        services.AddExceptionHandler<DatabaseUnavailableHandler>();
         services.AddExceptionHandler<BadRequestHandler>();
 
         // Malformed bodies and query strings become exceptions the handler above turns into problem details.
@@ -57,6 +58,76 @@ public static class ErrorResponses
     public static bool WantsProblemDetails(HttpContext http) => http.Request.Path.StartsWithSegments(ManagementExtensions.Prefix);
 
     /// <summary>
+    /// The reason in the caller's terms: field names as the caller wrote them, never the .NET types behind them
+    /// (System.Text.Json and parameter binding both name types in their messages).
+    /// </summary>
+    private static (string Detail, Dictionary<string, string[]>? Errors) Describe(BadHttpRequestException bad)
+    {
+        if (bad.InnerException is System.Text.Json.JsonException json)
+        {
+            var field = json.Path is { Length: > 1 } path ? path.TrimStart('$', '.') : "body";
+            if (UnmappedMember().Match(json.Message) is { Success: true } unmapped)
+            {
+                var name = unmapped.Groups["name"].Value;
+                return ($"Unknown field '{name}'.", new() { [field.Length == 0 ? name : field] = ["Unknown field."] });
+            }
+
+            return json.Path is null
+                ? ("The body is not valid JSON.", null)
+                : ($"The value of '{field}' is not valid.", new() { [field] = ["Not a valid value of this field."] });
+        }
+
+        if (BindingFailure().Match(bad.Message) is { Success: true } binding)
+        {
+            var name = binding.Groups["name"].Value;
+            var camel = name.Length == 0 ? name : char.ToLowerInvariant(name[0]) + name[1..];
+            return binding.Groups["required"].Success
+                ? ($"'{camel}' is required.", new() { [camel] = ["Required."] })
+                : ($"The value of '{camel}' is not valid.", new() { [camel] = ["Not a valid value of this field."] });
+        }
+
+        return bad.StatusCode == StatusCodes.Status413PayloadTooLarge || bad.InnerException is null && !bad.Message.Contains('"', StringComparison.Ordinal)
+            ? (bad.Message, null)
+            : ("The request could not be read.", null);
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^The JSON property '(?<name>[^']{0,200})' could not be mapped")]
+    private static partial System.Text.RegularExpressions.Regex UnmappedMember();
+
+    // 'Failed to bind parameter "DateTimeOffset? CreatedFrom" from "x".' and 'Required parameter "string email" was not provided...'
+    [System.Text.RegularExpressions.GeneratedRegex("^(?:Failed to bind|(?<required>Required)) parameter \"(?:[^\"]* )?(?<name>\\w+)\"")]
+    private static partial System.Text.RegularExpressions.Regex BindingFailure();
+
+    /// <summary>
+    /// Our own PostgreSQL down or unreachable: 503, "try again later", never a generic 500. The API gets a problem
+    /// detail here; pages get the error page, which says the same (Pages/Error).
+    /// </summary>
+    private sealed class DatabaseUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
+    {
+        public async ValueTask<bool> TryHandleAsync(HttpContext http, Exception exception, CancellationToken cancellationToken)
+        {
+            if (!DatabaseOutage.IsOutage(exception) || !WantsProblemDetails(http))
+            {
+                return false;
+            }
+
+            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            http.Response.Headers.RetryAfter = "10";
+            return await problems.TryWriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = http,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = StatusCodes.Status503ServiceUnavailable,
+                    Title = "Service unavailable",
+                    Detail = "The service cannot reach its database right now. Try again later.",
+                },
+                Exception = exception,
+            });
+        }
+    }
+
+    /// <summary>
     /// Minimal APIs report a body or query value they cannot read as BadHttpRequestException; the caller gets the
     /// reason (an unknown field, a wrong type) as a problem detail instead of an empty 400.
     /// </summary>
@@ -69,17 +140,16 @@ public static class ErrorResponses
                 return false;
             }
 
+            var (detail, errors) = Describe(bad);
             http.Response.StatusCode = bad.StatusCode;
+            var problem = errors is null ? new ProblemDetails() : new HttpValidationProblemDetails(errors);
+            problem.Status = bad.StatusCode;
+            problem.Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "The request could not be read.";
+            problem.Detail = detail;
             return await problems.TryWriteAsync(new ProblemDetailsContext
             {
                 HttpContext = http,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = bad.StatusCode,
-                    Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Request body too large" : "The request could not be read.",
-                    // JsonException messages name the path and the problem, never the value.
-                    Detail = bad.InnerException is System.Text.Json.JsonException json ? json.Message : bad.Message,
-                },
+                ProblemDetails = problem,
                 Exception = exception,
             });
         }

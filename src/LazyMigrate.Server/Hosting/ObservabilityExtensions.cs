@@ -79,6 +79,33 @@ public static partial class ObservabilityExtensions
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
         app.MapPrometheusScrapingEndpoint("/metrics");
+
+        // Metrics describe traffic and failures: open in Development and Testing, elsewhere only with the scrape key
+        // (LazyMigrate:Metrics:Key, sent as a bearer token) unless LazyMigrate:Metrics:Anonymous says otherwise.
+        var metrics = app.Configuration.GetSection("LazyMigrate:Metrics");
+        var anonymous = metrics.GetValue<bool?>("Anonymous") ?? (app.Environment.IsDevelopment() || app.Environment.IsEnvironment("Testing"));
+        if (!anonymous)
+        {
+            var key = System.Text.Encoding.UTF8.GetBytes("Bearer " + (metrics["Key"] ?? string.Empty));
+            var hasKey = !string.IsNullOrEmpty(metrics["Key"]);
+            app.Use((context, next) =>
+            {
+                if (!context.Request.Path.StartsWithSegments("/metrics"))
+                {
+                    return next(context);
+                }
+
+                var sent = System.Text.Encoding.UTF8.GetBytes(context.Request.Headers.Authorization.ToString());
+                if (hasKey && System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(sent, key))
+                {
+                    return next(context);
+                }
+
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                return Task.CompletedTask;
+            });
+        }
+
         return app;
     }
 

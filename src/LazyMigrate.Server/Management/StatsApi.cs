@@ -23,6 +23,18 @@ public static class StatsApi
         MigrationStats stats, TimeProvider time, CancellationToken cancellationToken, DateOnly? from = null, DateOnly? to = null)
     {
         var today = DateOnly.FromDateTime(time.GetUtcNow().UtcDateTime);
+
+        // Days far from today mean nothing here, and near DateOnly's ends the day arithmetic would overflow.
+        var earliest = new DateOnly(2000, 1, 1);
+        var latest = today.AddDays(MaxDays);
+        foreach (var (name, day) in new[] { ("from", from), ("to", to) })
+        {
+            if (day < earliest || day > latest)
+            {
+                return ApiProblems.Invalid(name, $"Between {earliest:yyyy-MM-dd} and {latest:yyyy-MM-dd}.");
+            }
+        }
+
         var end = to ?? today;
         var start = from ?? end.AddDays(-29);
         if (start > end)

@@ -244,11 +244,9 @@ public sealed class ClientAdministration(
 
         foreach (var (field, uris) in new[] { ("redirectUris", change.RedirectUris), ("postLogoutRedirectUris", change.PostLogoutRedirectUris) })
         {
-            // Exact matching is only meaningful for absolute URIs; fragments are forbidden by RFC 6749 §3.1.2.
-            if (uris?.FirstOrDefault(u => !Uri.TryCreate(u, UriKind.Absolute, out var uri) || uri.Fragment.Length > 0 ||
-                (uri.Scheme == Uri.UriSchemeHttp && !uri.IsLoopback)) is { } bad)
+            if (uris?.FirstOrDefault(u => !RedirectUris.IsAllowed(u)) is { } bad)
             {
-                errors[field] = [$"'{bad}' must be an absolute https URI (http only for localhost) without a fragment."];
+                errors[field] = [$"'{bad}' {RedirectUris.Rule}."];
             }
         }
 
@@ -264,7 +262,11 @@ public sealed class ClientAdministration(
 
         foreach (var scope in change.Scopes ?? [])
         {
-            if (!ClientSeeder.StandardScopes.Contains(scope) && !Management.ManagementScopes.All.ContainsKey(scope) &&
+            if (string.IsNullOrWhiteSpace(scope))
+            {
+                errors["scopes"] = ["Scopes must not be empty."];
+            }
+            else if (!ClientSeeder.StandardScopes.Contains(scope) && !Management.ManagementScopes.All.ContainsKey(scope) &&
                 await scopes.FindByNameAsync(scope, cancellationToken) is null)
             {
                 errors["scopes"] = [$"Unknown scope '{scope}'."];

@@ -34,6 +34,7 @@ public static class OidcEndpoints
     private static async Task<IResult> Authorize(
         HttpContext context,
         UserManager<User> users,
+        SignInManager<User> signIn,
         IOpenIddictApplicationManager applications,
         IOpenIddictAuthorizationManager authorizations,
         IOpenIddictScopeManager scopes,
@@ -66,12 +67,20 @@ public static class OidcEndpoints
                 [IdentityConstants.ApplicationScheme]);
         }
 
-        var user = await users.GetUserAsync(session.Principal!);
+        // The session's security stamp must still be the user's: blocking, a password reset or deletion ends it here,
+        // not when the cookie's own validation interval next comes round.
+        var user = await signIn.ValidateSecurityStampAsync(session.Principal);
         if (user is null)
         {
-            // The session outlived its user (deleted meanwhile): start over.
+            // The session outlived its user (deleted) or its stamp (blocked, password changed): start over.
             await context.SignOutAsync(IdentityConstants.ApplicationScheme);
             return Results.Redirect(context.Request.PathBase + AuthorizationPath + QueryString.Create(RequestParameters(context)));
+        }
+
+        if (!await signIn.CanSignInAsync(user) || await users.IsLockedOutAsync(user))
+        {
+            await context.SignOutAsync(IdentityConstants.ApplicationScheme);
+            return Forbid(Errors.AccessDenied, "The user is no longer allowed to sign in.");
         }
 
         var application = await applications.FindByClientIdAsync(request.ClientId!)
@@ -169,11 +178,13 @@ public static class OidcEndpoints
     private static async Task<IResult> UserInfo(HttpContext context, UserManager<User> users)
     {
         var result = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
-        var user = result.Principal?.GetClaim(Claims.Subject) is { } id ? await users.FindByIdAsync(id) : null;
+
+        // A client-credentials token's subject is the client id, not a user: there is no user to describe.
+        var user = Guid.TryParse(result.Principal?.GetClaim(Claims.Subject), out var id) ? await users.FindByIdAsync(id.ToString()) : null;
         if (user is null)
         {
             return Results.Challenge(
-                Properties(Errors.InvalidToken, "The specified access token is bound to an account that no longer exists."),
+                Properties(Errors.InvalidToken, "The specified access token is not bound to an existing user account."),
                 [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
         }
 

@@ -39,6 +39,9 @@ public static class OidcExtensions
 
                 options.RegisterScopes(ClientSeeder.StandardScopes);
 
+                // Note: a NUL in a parameter (client_id=a%00b) is invalid_request here, not a database error later.
+                options.RefuseNulCharactersInRequests();
+
                 // Note: refresh tokens roll (a new one with each use) and OpenIddict revokes the whole chain when a redeemed
                 // one comes back. The default 30-second grace period would accept a stolen token replayed quickly, so none.
                 options.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
@@ -55,7 +58,11 @@ public static class OidcExtensions
             .AddValidation(options =>
             {
                 options.UseLocalServer();
-                options.UseAspNetCore();
+
+                // Note: access tokens only in the Authorization header. In a URL they end up in logs, history and Referer.
+                options.UseAspNetCore()
+                    .DisableAccessTokenExtractionFromQueryString()
+                    .DisableAccessTokenExtractionFromBodyForm();
             });
 
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ServerKeyOptions>();

@@ -93,10 +93,9 @@ public sealed class OidcOptionsValidator : IValidateOptions<OidcOptions>
 
             foreach (var uri in client.RedirectUris.Concat(client.PostLogoutRedirectUris))
             {
-                // Exact matching is only meaningful for absolute URIs; fragments are forbidden by RFC 6749 §3.1.2.
-                if (!uri.IsAbsoluteUri || !string.IsNullOrEmpty(uri.Fragment))
+                if (!RedirectUris.IsAllowed(uri))
                 {
-                    failures.Add($"{key}: '{uri}' of client '{client.ClientId}' must be an absolute URI without a fragment.");
+                    failures.Add($"{key}: '{uri}' of client '{client.ClientId}' {RedirectUris.Rule}.");
                 }
             }
         }

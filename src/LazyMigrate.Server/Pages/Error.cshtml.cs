@@ -1,4 +1,6 @@
+using LazyMigrate.Server.Hosting;
 using Microsoft.AspNetCore;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -29,6 +31,13 @@ public sealed class ErrorModel : PageModel
         var response = HttpContext.GetOpenIddictServerResponse();
         Error = response?.Error;
         Description = response?.ErrorDescription;
+        if (HttpContext.Features.Get<IExceptionHandlerFeature>()?.Error is { } error && DatabaseOutage.IsOutage(error))
+        {
+            // Our own database is down: nothing the person did wrong, and nothing to retry at once.
+            HttpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            HttpContext.Response.Headers.RetryAfter = "10";
+        }
+
         Status = HttpContext.Response.StatusCode;
         RequestId = HttpContext.TraceIdentifier;
     }

@@ -33,17 +33,18 @@ public sealed record UserQuery
 
     public bool? Blocked { get; init; }
 
-    public DateTimeOffset? CreatedFrom { get; init; }
+    // Npgsql writes only UTC offsets to timestamptz: a filter given as 10:00+02:00 means 08:00Z.
+    public DateTimeOffset? CreatedFrom { get; init => field = value?.ToUniversalTime(); }
 
-    public DateTimeOffset? CreatedTo { get; init; }
+    public DateTimeOffset? CreatedTo { get; init => field = value?.ToUniversalTime(); }
 
-    public DateTimeOffset? MigratedFrom { get; init; }
+    public DateTimeOffset? MigratedFrom { get; init => field = value?.ToUniversalTime(); }
 
-    public DateTimeOffset? MigratedTo { get; init; }
+    public DateTimeOffset? MigratedTo { get; init => field = value?.ToUniversalTime(); }
 
-    public DateTimeOffset? LastLoginFrom { get; init; }
+    public DateTimeOffset? LastLoginFrom { get; init => field = value?.ToUniversalTime(); }
 
-    public DateTimeOffset? LastLoginTo { get; init; }
+    public DateTimeOffset? LastLoginTo { get; init => field = value?.ToUniversalTime(); }
 
     public UserSort Sort { get; init; }
 

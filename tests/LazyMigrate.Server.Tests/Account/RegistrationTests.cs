@@ -61,6 +61,17 @@ public class RegistrationTests(LegacyServerFixture fixture) : IClassFixture<Lega
         Assert.False(signedIn.IsLogin, signedIn.Html);
     }
 
+    [Fact]
+    public async Task Register_WithANonAsciiAddress_CreatesTheUser_AsMigrationWould()
+    {
+        var email = $"j\u00f6rg-{Guid.NewGuid():N}@b\u00fccher.example";
+
+        var page = await RegisterAsync(email, "my own new password");
+
+        Assert.NotEqual("/Account/Register", page.Url.AbsolutePath);
+        Assert.Equal(1, await CountAsync(email));
+    }
+
     private async Task<Page> RegisterAsync(string email, string password)
     {
         using var browser = fixture.CreateBrowser();

@@ -20,6 +20,9 @@ public class LazyMigrateServer(string connectionString, IReadOnlyDictionary<stri
 
     public IReadOnlyDictionary<string, string?> Settings { get; } = settings;
 
+    /// <summary>The hosting environment; Testing unless a test checks a production default.</summary>
+    public string Environment { get; init; } = "Testing";
+
     /// <summary>True when listening on a real socket (browser tests) instead of in memory.</summary>
     public bool UsesNetwork { get; private set; }
 
@@ -46,7 +49,7 @@ public class LazyMigrateServer(string connectionString, IReadOnlyDictionary<stri
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
-        builder.UseEnvironment("Testing");
+        builder.UseEnvironment(Environment);
         builder.UseSetting("ConnectionStrings:Default", connectionString);
         foreach (var (key, value) in Settings)
         {

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace LazyMigrate.Server.Pages.Account;
 
-public sealed class ForgotPasswordModel(PasswordResetRequests queue) : PageModel
+public sealed class ForgotPasswordModel(PasswordResetRequests queue, AccountRateLimits limits) : PageModel
 {
     [BindProperty]
     [Required(ErrorMessage = "Enter your email address.")]
@@ -32,6 +32,11 @@ public sealed class ForgotPasswordModel(PasswordResetRequests queue) : PageModel
         // (our store, then the legacy systems) and the email happen in the background.
         if (EmailAddresses.Normalise(Email!) is { } email)
         {
+            if (!limits.TryRequestReset(email, HttpContext.Connection.RemoteIpAddress?.ToString()))
+            {
+                return StatusCode(StatusCodes.Status429TooManyRequests);
+            }
+
             queue.Enqueue(email);
         }
 

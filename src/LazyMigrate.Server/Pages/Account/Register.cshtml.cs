@@ -10,7 +10,8 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace LazyMigrate.Server.Pages.Account;
 
-public sealed class RegisterModel(UserManager<User> users, SignInManager<User> signIn, AccountExistence existence, AuditTrail audit, TimeProvider time, ILogger<RegisterModel> logger)
+public sealed class RegisterModel(
+    UserManager<User> users, SignInManager<User> signIn, AccountExistence existence, AccountRateLimits limits, AuditTrail audit, TimeProvider time, ILogger<RegisterModel> logger)
     : PageModel
 {
     internal const string ExistsMessage = "An account with this email already exists.";
@@ -43,11 +44,19 @@ public sealed class RegisterModel(UserManager<User> users, SignInManager<User> s
             return Page();
         }
 
-        var context = new ScriptContext { Ip = HttpContext.Connection.RemoteIpAddress?.ToString(), RequestId = HttpContext.TraceIdentifier };
+        var ip = HttpContext.Connection.RemoteIpAddress?.ToString();
+        if (!limits.TryRegister(email, ip))
+        {
+            return StatusCode(StatusCodes.Status429TooManyRequests);
+        }
+
+        var context = new ScriptContext { Ip = ip, RequestId = HttpContext.TraceIdentifier };
         var existing = await existence.CheckAsync(email, context, cancellationToken);
         switch (existing)
         {
             case Existence.Local or Existence.Legacy:
+                // The hash a new account would cost, spent anyway: "already exists" must not come back faster than "created".
+                _ = users.PasswordHasher.HashPassword(new User(), Input.Password!);
                 await audit.RecordAsync(AuditEventType.RegistrationRefused, reason: existing == Existence.Legacy ? "LegacyExists" : "LocalExists", cancellationToken: cancellationToken);
                 AlreadyExists = true;
                 ModelState.AddModelError(string.Empty, ExistsMessage);
