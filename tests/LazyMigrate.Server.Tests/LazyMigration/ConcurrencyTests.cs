@@ -12,7 +12,7 @@ namespace LazyMigrate.Server.Tests.LazyMigration;
 /// </summary>
 public sealed class BusyLegacyServerFixture : LegacyServerFixture
 {
-    protected override TimeSpan Timeout => TimeSpan.FromMinutes(4);
+    protected override TimeSpan Timeout => TimeSpan.FromMinutes(2);
 
     protected override void ConfigureSettings(Dictionary<string, string?> settings)
     {
