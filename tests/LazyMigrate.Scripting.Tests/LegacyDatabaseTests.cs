@@ -314,9 +314,11 @@ public sealed class PostgresLegacyDatabaseTests : LegacyDatabaseTests
     [Fact]
     public async Task HangingLegacyQuery_IsStoppedAtTheDeadline_AsTimeout()
     {
+        // Long enough that the query is surely sent before the deadline on a loaded machine (so it is the legacy system
+        // that is waited for), far shorter than the sleep.
         var connection = Connection("async function login() { await db.query('SELECT pg_sleep(30)', []); return null; }") with
         {
-            Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(2) },
+            Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(10) },
         };
 
         var (result, _) = await Sandbox.TimedLoginAsync(Scripts, connection);

@@ -7,7 +7,8 @@ namespace LazyMigrate.Server.Tests.Fixtures;
 /// </summary>
 public sealed class BusyLegacyServerFixture : LegacyServerFixture
 {
-    protected override TimeSpan Timeout => TimeSpan.FromMinutes(4);
+    // The longest deadline a connection allows.
+    protected override TimeSpan Timeout => TimeSpan.FromMinutes(2);
 
     // Opening a legacy connection waits for the CPU too: Npgsql's own 15 s connect timeout must not trip first.
     protected override string LegacyConnectionString(LegacyDatabase legacy) => Patient(legacy);

@@ -93,6 +93,7 @@ public sealed class BusyLegacyPoolsFixture : LegacyPoolsFixture
         settings["LazyMigrate:Connections:1:Timeout"] = "00:02:00";
         settings["LazyMigrate:Connections:1:Database:ConnectionString"] = BusyLegacyServerFixture.Patient(Second);
         settings["LazyMigrate:PasswordHashIterations"] = "100000";
+        settings["LazyMigrate:Sandbox:MaxWorkers"] = "8";
     }
 }
 
