@@ -32,6 +32,12 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
 
     public DbSet<Identities.PendingIdentityLink> PendingIdentityLinks => Set<Identities.PendingIdentityLink>();
 
+    public DbSet<Jobs.Job> Jobs => Set<Jobs.Job>();
+
+    public DbSet<Jobs.JobFileChunk> JobFileChunks => Set<Jobs.JobFileChunk>();
+
+    public DbSet<Jobs.JobError> JobErrors => Set<Jobs.JobError>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -79,6 +85,42 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             link.HasKey(l => l.UserId);
             link.HasOne<User>().WithMany().HasForeignKey(l => l.UserId).OnDelete(DeleteBehavior.Cascade);
             link.HasIndex(l => l.DueAt);
+        });
+
+        builder.Entity<Jobs.Job>(job =>
+        {
+            job.ToTable("Jobs");
+            job.Property(j => j.Kind).HasConversion<string>().HasMaxLength(16);
+            job.Property(j => j.State).HasConversion<string>().HasMaxLength(16);
+            job.Property(j => j.Connection).HasMaxLength(128);
+            job.Property(j => j.Source).HasMaxLength(32);
+            job.Property(j => j.Format).HasMaxLength(32);
+            job.Property(j => j.Options).HasColumnType("jsonb");
+            job.Property(j => j.RequestedBy).HasMaxLength(300);
+            job.Property(j => j.LeaseOwner).HasMaxLength(200);
+            job.Property(j => j.Version).IsRowVersion();
+            // Nodes look for work by state and lease; the API lists newest first.
+            job.HasIndex(j => new { j.State, j.LeaseUntil });
+            job.HasIndex(j => j.CreatedAt);
+        });
+
+        builder.Entity<Jobs.JobFileChunk>(chunk =>
+        {
+            chunk.ToTable("JobFileChunks");
+            chunk.HasKey(c => new { c.JobId, c.Index });
+            chunk.HasOne<Jobs.Job>().WithMany().HasForeignKey(c => c.JobId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        builder.Entity<Jobs.JobError>(error =>
+        {
+            error.ToTable("JobErrors");
+            error.Property(e => e.Position).HasMaxLength(200);
+            error.Property(e => e.Reason).HasMaxLength(64);
+            error.Property(e => e.Detail).HasMaxLength(1000);
+            error.Property(e => e.LegacyId).HasMaxLength(256);
+            error.Property(e => e.Email).HasMaxLength(256);
+            error.HasOne<Jobs.Job>().WithMany().HasForeignKey(e => e.JobId).OnDelete(DeleteBehavior.Cascade);
+            error.HasIndex(e => new { e.JobId, e.Id });
         });
 
         builder.Entity<LegacyConnectionEntity>(connection =>

@@ -24,80 +24,49 @@ namespace LazyMigrate.Server.Data.Migrations
             NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("LazyMigrate.Server.Connections.LegacyConnectionEntity", b =>
+            modelBuilder.Entity("LazyMigrate.Server.Account.PendingReset", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("DatabaseProvider")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.PrimitiveCollection<List<string>>("HttpAllowList")
-                        .IsRequired()
-                        .HasColumnType("text[]");
-
-                    b.Property<int>("MaxConcurrentCalls")
-                        .HasColumnType("integer");
-
-                    b.Property<int>("MaxQueuedCalls")
-                        .HasColumnType("integer");
-
-                    b.Property<string>("Name")
+                    b.Property<string>("Connection")
                         .IsRequired()
                         .HasMaxLength(128)
                         .HasColumnType("character varying(128)");
 
-                    b.Property<int>("Order")
-                        .HasColumnType("integer");
-
-                    b.Property<string>("ProtectedConfiguredDefinition")
-                        .HasColumnType("text");
-
-                    b.Property<string>("ProtectedDatabaseConnectionString")
-                        .HasColumnType("text");
-
-                    b.Property<string>("ProtectedSettings")
-                        .HasColumnType("text");
-
-                    b.PrimitiveCollection<List<string>>("SecretSettings")
+                    b.Property<string>("Email")
                         .IsRequired()
-                        .HasColumnType("text[]");
+                        .HasColumnType("text");
 
-                    b.Property<string>("State")
-                        .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
-
-                    b.Property<int>("TimeoutMilliseconds")
-                        .HasColumnType("integer");
-
-                    b.Property<bool>("TrustEmails")
-                        .HasColumnType("boolean");
-
-                    b.Property<DateTimeOffset>("UpdatedAt")
+                    b.Property<DateTimeOffset>("ExpiresAt")
                         .HasColumnType("timestamp with time zone");
 
-                    b.Property<uint>("Version")
-                        .IsConcurrencyToken()
-                        .ValueGeneratedOnAddOrUpdate()
-                        .HasColumnType("xid")
-                        .HasColumnName("xmin");
+                    b.Property<string>("LegacyId")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Profile")
+                        .IsRequired()
+                        .HasColumnType("jsonb");
+
+                    b.Property<string>("TokenHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset?>("UsedAt")
+                        .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("Name")
-                        .IsUnique();
+                    b.HasIndex("ExpiresAt");
 
-                    b.ToTable("LegacyConnections", (string)null);
+                    b.ToTable("PendingResets");
                 });
 
-            modelBuilder.Entity("LazyMigrate.Server.Connections.ScriptVersion", b =>
+            modelBuilder.Entity("LazyMigrate.Server.Audit.AuditEvent", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -105,40 +74,55 @@ namespace LazyMigrate.Server.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<string>("Author")
-                        .IsRequired()
-                        .HasMaxLength(256)
-                        .HasColumnType("character varying(256)");
+                    b.Property<string>("Actor")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
 
-                    b.Property<Guid>("ConnectionId")
-                        .HasColumnType("uuid");
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone");
 
-                    b.Property<string>("Content")
-                        .IsRequired()
+                    b.Property<string>("ClientId")
                         .HasColumnType("text");
 
-                    b.Property<string>("ContentHash")
-                        .IsRequired()
+                    b.Property<string>("Connection")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<string>("CorrelationId")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Detail")
+                        .HasColumnType("text");
+
+                    b.Property<int?>("DurationMs")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Ip")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Reason")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
-                    b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("Function")
+                    b.Property<string>("Type")
                         .IsRequired()
-                        .HasMaxLength(16)
-                        .HasColumnType("character varying(16)");
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
 
-                    b.Property<int>("Version")
-                        .HasColumnType("integer");
+                    b.Property<Guid?>("UserId")
+                        .HasColumnType("uuid");
 
                     b.HasKey("Id");
 
-                    b.HasIndex("ConnectionId", "Function", "Version")
-                        .IsUnique();
+                    b.HasIndex("At");
 
-                    b.ToTable("ScriptVersions");
+                    b.HasIndex("Connection", "At");
+
+                    b.HasIndex("Type", "At");
+
+                    b.HasIndex("UserId", "At");
+
+                    b.ToTable("AuditEvents");
                 });
 
             modelBuilder.Entity("LazyMigrate.Server.Data.Role", b =>
@@ -383,7 +367,102 @@ namespace LazyMigrate.Server.Data.Migrations
                     b.ToTable("UserIdentities", (string)null);
                 });
 
-            modelBuilder.Entity("LazyMigrate.Server.LazyMigration.AuditEvent", b =>
+            modelBuilder.Entity("LazyMigrate.Server.Jobs.Job", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Checkpoint")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Connection")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<long>("Created")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Format")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("LeaseOwner")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<DateTimeOffset?>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("Linked")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Options")
+                        .HasColumnType("jsonb");
+
+                    b.Property<long>("Processed")
+                        .HasColumnType("bigint");
+
+                    b.Property<long>("Refused")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("RequestedBy")
+                        .IsRequired()
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<long>("Skipped")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("Source")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<long?>("Total")
+                        .HasColumnType("bigint");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<uint>("Version")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("State", "LeaseUntil");
+
+                    b.ToTable("Jobs", (string)null);
+                });
+
+            modelBuilder.Entity("LazyMigrate.Server.Jobs.JobError", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -391,97 +470,53 @@ namespace LazyMigrate.Server.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
-                    b.Property<string>("Actor")
-                        .HasMaxLength(300)
-                        .HasColumnType("character varying(300)");
-
-                    b.Property<DateTimeOffset>("At")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("ClientId")
-                        .HasColumnType("text");
-
-                    b.Property<string>("Connection")
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
-
-                    b.Property<string>("CorrelationId")
-                        .HasColumnType("text");
-
                     b.Property<string>("Detail")
-                        .HasColumnType("text");
-
-                    b.Property<int?>("DurationMs")
-                        .HasColumnType("integer");
-
-                    b.Property<string>("Ip")
-                        .HasColumnType("text");
-
-                    b.Property<string>("Reason")
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<string>("Type")
-                        .IsRequired()
-                        .HasMaxLength(32)
-                        .HasColumnType("character varying(32)");
-
-                    b.Property<Guid?>("UserId")
-                        .HasColumnType("uuid");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("At");
-
-                    b.HasIndex("Connection", "At");
-
-                    b.HasIndex("Type", "At");
-
-                    b.HasIndex("UserId", "At");
-
-                    b.ToTable("AuditEvents");
-                });
-
-            modelBuilder.Entity("LazyMigrate.Server.LazyMigration.PendingReset", b =>
-                {
-                    b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("Connection")
-                        .IsRequired()
-                        .HasMaxLength(128)
-                        .HasColumnType("character varying(128)");
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
 
                     b.Property<string>("Email")
-                        .IsRequired()
-                        .HasColumnType("text");
-
-                    b.Property<DateTimeOffset>("ExpiresAt")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("LegacyId")
-                        .IsRequired()
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)");
 
-                    b.Property<string>("Profile")
-                        .IsRequired()
-                        .HasColumnType("jsonb");
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid");
 
-                    b.Property<string>("TokenHash")
+                    b.Property<string>("LegacyId")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<string>("Position")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Reason")
                         .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
-                    b.Property<DateTimeOffset?>("UsedAt")
-                        .HasColumnType("timestamp with time zone");
-
                     b.HasKey("Id");
 
-                    b.HasIndex("ExpiresAt");
+                    b.HasIndex("JobId", "Id");
 
-                    b.ToTable("PendingResets");
+                    b.ToTable("JobErrors", (string)null);
+                });
+
+            modelBuilder.Entity("LazyMigrate.Server.Jobs.JobFileChunk", b =>
+                {
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("integer");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.HasKey("JobId", "Index");
+
+                    b.ToTable("JobFileChunks", (string)null);
                 });
 
             modelBuilder.Entity("LazyMigrate.Server.LazyMigration.Tombstone", b =>
@@ -516,6 +551,123 @@ namespace LazyMigrate.Server.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("Tombstones");
+                });
+
+            modelBuilder.Entity("LazyMigrate.Server.LegacyConnections.LegacyConnectionEntity", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("DatabaseProvider")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.PrimitiveCollection<List<string>>("HttpAllowList")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<int>("MaxConcurrentCalls")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MaxQueuedCalls")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<int>("Order")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("ProtectedConfiguredDefinition")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ProtectedDatabaseConnectionString")
+                        .HasColumnType("text");
+
+                    b.Property<string>("ProtectedSettings")
+                        .HasColumnType("text");
+
+                    b.PrimitiveCollection<List<string>>("SecretSettings")
+                        .IsRequired()
+                        .HasColumnType("text[]");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("TimeoutMilliseconds")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("TrustEmails")
+                        .HasColumnType("boolean");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<uint>("Version")
+                        .IsConcurrencyToken()
+                        .ValueGeneratedOnAddOrUpdate()
+                        .HasColumnType("xid")
+                        .HasColumnName("xmin");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name")
+                        .IsUnique();
+
+                    b.ToTable("LegacyConnections", (string)null);
+                });
+
+            modelBuilder.Entity("LazyMigrate.Server.LegacyConnections.ScriptVersion", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Author")
+                        .IsRequired()
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)");
+
+                    b.Property<Guid>("ConnectionId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("ContentHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Function")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ConnectionId", "Function", "Version")
+                        .IsUnique();
+
+                    b.ToTable("ScriptVersions");
                 });
 
             modelBuilder.Entity("LazyMigrate.Server.Login.LoginThrottleCounter", b =>
@@ -868,15 +1020,6 @@ namespace LazyMigrate.Server.Data.Migrations
                     b.ToTable("OpenIddictTokens", (string)null);
                 });
 
-            modelBuilder.Entity("LazyMigrate.Server.Connections.ScriptVersion", b =>
-                {
-                    b.HasOne("LazyMigrate.Server.Connections.LegacyConnectionEntity", null)
-                        .WithMany("Scripts")
-                        .HasForeignKey("ConnectionId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("LazyMigrate.Server.Identities.PendingIdentityLink", b =>
                 {
                     b.HasOne("LazyMigrate.Server.Data.User", null)
@@ -891,6 +1034,33 @@ namespace LazyMigrate.Server.Data.Migrations
                     b.HasOne("LazyMigrate.Server.Data.User", null)
                         .WithMany("Identities")
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LazyMigrate.Server.Jobs.JobError", b =>
+                {
+                    b.HasOne("LazyMigrate.Server.Jobs.Job", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LazyMigrate.Server.Jobs.JobFileChunk", b =>
+                {
+                    b.HasOne("LazyMigrate.Server.Jobs.Job", null)
+                        .WithMany()
+                        .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LazyMigrate.Server.LegacyConnections.ScriptVersion", b =>
+                {
+                    b.HasOne("LazyMigrate.Server.LegacyConnections.LegacyConnectionEntity", null)
+                        .WithMany("Scripts")
+                        .HasForeignKey("ConnectionId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
@@ -970,14 +1140,14 @@ namespace LazyMigrate.Server.Data.Migrations
                     b.Navigation("Authorization");
                 });
 
-            modelBuilder.Entity("LazyMigrate.Server.Connections.LegacyConnectionEntity", b =>
-                {
-                    b.Navigation("Scripts");
-                });
-
             modelBuilder.Entity("LazyMigrate.Server.Data.User", b =>
                 {
                     b.Navigation("Identities");
+                });
+
+            modelBuilder.Entity("LazyMigrate.Server.LegacyConnections.LegacyConnectionEntity", b =>
+                {
+                    b.Navigation("Scripts");
                 });
 
             modelBuilder.Entity("OpenIddict.EntityFrameworkCore.Models.OpenIddictEntityFrameworkCoreApplication", b =>
