@@ -1,7 +1,7 @@
 using LazyMigrate.Scripting;
 using LazyMigrate.Scripting.Crypto;
 
-namespace LazyMigrate.Server.Imports;
+namespace LazyMigrate.Server.BulkImport;
 
 /// <summary>
 /// Where an import's users come from: an uploaded file in one of the supported formats, or the connection's
