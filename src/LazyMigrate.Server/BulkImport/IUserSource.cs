@@ -1,5 +1,5 @@
-using LazyMigrate.Scripting;
-using LazyMigrate.Scripting.Crypto;
+using LazyMigrate.Scripting.UserFiles;
+using LazyMigrate.Server.Jobs;
 
 namespace LazyMigrate.Server.BulkImport;
 
@@ -21,10 +21,10 @@ public interface IUserSource
 public sealed record ImportPage(IReadOnlyList<ImportRow> Rows, string Checkpoint);
 
 /// <summary>
-/// One user of the source: the profile and, when the source has one, the legacy hash; or, for a row that cannot be
-/// imported, why not. <see cref="Position"/> is the line of the file or the page's cursor, for the refused-rows report.
+/// Makes the source of an import job. Registered keyed by <see cref="Job.Source"/> (<c>file</c>, <c>listUsers</c>),
+/// so each kind of source registers itself with its own feature.
 /// </summary>
-public sealed record ImportRow(string Position, LegacyProfile? Profile, LegacyPasswordHash? PasswordHash, ImportRefusal? Refusal = null);
-
-/// <summary>Why a row is refused: a short code to count by and a sentence for the administrator (never the hash).</summary>
-public sealed record ImportRefusal(string Reason, string Detail);
+public interface IUserSourceFactory
+{
+    IUserSource Create(Job job);
+}
