@@ -8,6 +8,9 @@ public static class ManagementExtensions
 {
     public const string Prefix = "/api/v1";
 
+    /// <summary>The management API as a resource: the <c>aud</c> of every access token granted a management scope.</summary>
+    public const string Audience = "management-api";
+
     /// <summary>The management API's plumbing: strict JSON and the OpenAPI document. Its services come from their features.</summary>
     public static IServiceCollection AddManagement(this IServiceCollection services)
     {
