@@ -18,7 +18,9 @@ public static class ManagementExtensions
         {
             // A misspelt field would otherwise be ignored and the change silently not made.
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
-            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            // Enums by name only: a number is not a state, and 7 would slip past every check a name goes through
+            // (the disconnect confirmation among them).
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
         });
 
         services.AddOpenApi("v1", options =>

@@ -35,10 +35,20 @@ public static class IdentityTokenEntries
         OpenIddictServerHandlerDescriptor.CreateBuilder<GenerateTokenContext>()
             .UseInlineHandler(context =>
             {
+                // OpenIddict writes the JWT from the descriptor its earlier handlers filled in from the principal.
                 if (context.TokenType == TokenTypeIdentifiers.IdentityToken)
                 {
-                    context.Principal = context.Principal.Clone(claim =>
-                        claim.Type is not (Claims.Private.TokenId or Claims.Private.AuthorizationId));
+                    string[] internalIds = [Claims.Private.TokenId, Claims.Private.AuthorizationId];
+                    var descriptor = context.SecurityTokenDescriptor;
+                    foreach (var claim in descriptor.Subject?.Claims.Where(claim => internalIds.Contains(claim.Type)).ToList() ?? [])
+                    {
+                        descriptor.Subject!.RemoveClaim(claim);
+                    }
+
+                    foreach (var type in internalIds)
+                    {
+                        descriptor.Claims?.Remove(type);
+                    }
                 }
 
                 return ValueTask.CompletedTask;
