@@ -87,7 +87,15 @@ public static class OidcExtensions
 
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ServerKeyOptions>();
         services.AddOptions<OpenIddictServerOptions>()
-            .Configure<IOptions<OidcOptions>>((server, connect) => server.Issuer = connect.Value.PublishedIssuer);
+            .Configure<IOptions<OidcOptions>>((server, connect) =>
+            {
+                server.Issuer = connect.Value.PublishedIssuer;
+
+                // Note: refresh tokens issued while the issuer was published with an added trailing slash carry that
+                // spelling; both name this server, so both stay valid.
+                server.TokenValidationParameters.ValidIssuers =
+                    [.. new[] { connect.Value.PublishedIssuer.AbsoluteUri, connect.Value.IssuerUri.AbsoluteUri }.Distinct(StringComparer.Ordinal)];
+            });
 
         // Note: plain HTTP only when LazyMigrate:AllowHttp says so (local runs, tests, TLS terminated by a proxy).
         services.AddOptions<OpenIddictServerAspNetCoreOptions>()
