@@ -2,7 +2,7 @@ namespace LazyMigrate.Server.Tests.Fixtures;
 
 /// <summary>
 /// A server configured as a deployment with relying parties and an API of its own would be: the issuer written without
-/// a trailing slash, a confidential web application and the API (a resource server) that serves its <c>orders:read</c> scope.
+/// a trailing slash, a confidential web application, the API (a resource server) that serves its <c>orders:read</c> scope, and the demo.
 /// </summary>
 public sealed class RelyingPartyServerFixture : ServerFixture
 {
@@ -21,7 +21,9 @@ public sealed class RelyingPartyServerFixture : ServerFixture
     {
         settings["LazyMigrate:Issuer"] = Issuer;
         var index = TestClients.All.Count;
-        foreach (var client in new[] { OrdersApi, OrdersWeb })
+        // The built-in demo relying party, which checks the ID token's issuer the way every relying party does.
+        var demo = new TestClient("demo", RedirectUri: new Uri(Issuer + "/demo/callback"), PostLogoutRedirectUri: new Uri(Issuer + "/demo"));
+        foreach (var client in new[] { OrdersApi, OrdersWeb, demo })
         {
             foreach (var (key, value) in client.ToSettings(index))
             {

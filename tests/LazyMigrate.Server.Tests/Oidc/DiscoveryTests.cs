@@ -101,6 +101,20 @@ public sealed class DiscoveryTests(RelyingPartyServerFixture fixture) : IClassFi
         Assert.Equal(HttpStatusCode.OK, (await browser.Http.UserInfoAsync(refreshed.AccessToken!)).Status);
     }
 
+    [Fact]
+    public async Task Demo_AcceptsTheIdTokenOfTheIssuerAsPublished()
+    {
+        var user = await fixture.Services.CreateUserAsync();
+        using var browser = fixture.CreateBrowser();
+
+        var login = await browser.NavigateAsync("/demo/start");
+        var callback = await browser.LogInAsync(login, user.Email, user.Password);
+
+        Assert.Equal("/demo/callback", callback.Url.AbsolutePath);
+        Assert.Contains("Signed in", callback.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("not valid", callback.Html, StringComparison.Ordinal);
+    }
+
     private async Task<JsonElement> DiscoveryAsync()
     {
         using var http = fixture.Server.CreateClient();
