@@ -75,8 +75,8 @@ public sealed class FormPostResponse : IOpenIddictServerHandler<ApplyAuthorizati
         }
 
         html.Append("<h1>Returning you to the application</h1>\n")
-            .Append("<p>If nothing happens, continue yourself.</p>\n")
-            .Append("<button type=\"submit\">Continue</button>\n")
+            .Append("<p>If this page stays, press Continue.</p>\n")
+            .Append("<button type=\"submit\" class=\"primary\">Continue</button>\n")
             .Append("</form>\n</main>\n</body>\n</html>\n");
         return html.ToString();
     }
