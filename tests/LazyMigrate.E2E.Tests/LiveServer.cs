@@ -22,7 +22,7 @@ public class LiveServer : IAsyncLifetime
 
     public Uri Issuer { get; private set; } = null!;
 
-    public async ValueTask InitializeAsync()
+    public virtual async ValueTask InitializeAsync()
     {
         var port = FreeLoopbackPort();
         Issuer = new Uri($"http://127.0.0.1:{port}/");
@@ -84,7 +84,7 @@ public class LiveServer : IAsyncLifetime
         GC.SuppressFinalize(this);
     }
 
-    private static int FreeLoopbackPort()
+    protected static int FreeLoopbackPort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -117,7 +117,8 @@ public sealed class DemoRelyingParty(HttpClient http, IOptions<OidcOptions> conn
         var jwks = new JsonWebKeySet(await http.GetStringAsync(new Uri(Issuer, ".well-known/jwks"), cancellationToken));
         var validation = await new JsonWebTokenHandler().ValidateTokenAsync(idToken, new TokenValidationParameters
         {
-            ValidIssuer = Issuer.AbsoluteUri,
+            // The issuer identifier as published (exactly as configured), not the base URL the endpoints hang off.
+            ValidIssuer = connect.Value.PublishedIssuer.AbsoluteUri,
             ValidAudience = ClientId,
             IssuerSigningKeys = jwks.GetSigningKeys(),
         });

@@ -72,9 +72,16 @@ public static partial class ErrorResponses
                 return ($"Unknown field '{name}'.", new() { [field.Length == 0 ? name : field] = ["Unknown field."] });
             }
 
-            return json.Path is null
-                ? ("The body is not valid JSON.", null)
-                : ($"The value of '{field}' is not valid.", new() { [field] = ["Not a valid value of this field."] });
+            if (json.Path is null)
+            {
+                return ("The body is not valid JSON.", null);
+            }
+
+            // An enum field says which names it takes (numbers are refused, see AddManagement).
+            var names = EnumNames(json.Message);
+            return names is null
+                ? ($"The value of '{field}' is not valid.", new() { [field] = ["Not a valid value of this field."] })
+                : ($"The value of '{field}' must be one of {names}.", new() { [field] = [$"Must be one of {names}."] });
         }
 
         if (BindingFailure().Match(bad.Message) is { Success: true } binding)
@@ -90,6 +97,18 @@ public static partial class ErrorResponses
             ? (bad.Message, null)
             : ("The request could not be read.", null);
     }
+
+    /// <summary>The names an enum of ours takes, when <paramref name="message"/> says a value could not become one.</summary>
+    private static string? EnumNames(string message)
+    {
+        var type = ConversionTarget().Match(message) is { Success: true } target
+            ? typeof(ErrorResponses).Assembly.GetType(target.Groups["type"].Value.TrimEnd('?'))
+            : null;
+        return type is { IsEnum: true } ? string.Join(", ", Enum.GetNames(type).Select(name => $"'{name}'")) : null;
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("could not be converted to (?:System\\.Nullable`1\\[)?(?<type>[\\w.+]{1,300})")]
+    private static partial System.Text.RegularExpressions.Regex ConversionTarget();
 
     [System.Text.RegularExpressions.GeneratedRegex("^The JSON property '(?<name>[^']{0,200})' could not be mapped")]
     private static partial System.Text.RegularExpressions.Regex UnmappedMember();

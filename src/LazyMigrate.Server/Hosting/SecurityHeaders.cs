@@ -2,7 +2,8 @@ namespace LazyMigrate.Server.Hosting;
 
 public static class SecurityHeaders
 {
-    // No inline script or style anywhere: the pages work without JavaScript and the CSS is one file.
+    // No inline script or style anywhere: the pages work without JavaScript and the CSS is one file. The one page that
+    // needs a script, the form_post authorization response, loads it as a file (Oidc/FormPostResponse).
     // Note: no form-action directive. Browsers apply it to the redirects that follow a form post, and our login and
     // consent forms end in a redirect to the client's own origin.
     private const string ContentSecurityPolicy =

@@ -8,6 +8,9 @@ public static class ManagementExtensions
 {
     public const string Prefix = "/api/v1";
 
+    /// <summary>The management API as a resource: the <c>aud</c> of every access token granted a management scope.</summary>
+    public const string Audience = "management-api";
+
     /// <summary>The management API's plumbing: strict JSON and the OpenAPI document. Its services come from their features.</summary>
     public static IServiceCollection AddManagement(this IServiceCollection services)
     {
@@ -15,7 +18,9 @@ public static class ManagementExtensions
         {
             // A misspelt field would otherwise be ignored and the change silently not made.
             options.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
-            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter());
+            // Enums by name only: a number is not a state, and 7 would slip past every check a name goes through
+            // (the disconnect confirmation among them).
+            options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(allowIntegerValues: false));
         });
 
         services.AddOpenApi("v1", options =>

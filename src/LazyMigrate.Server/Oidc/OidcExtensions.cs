@@ -39,6 +39,22 @@ public static class OidcExtensions
 
                 options.RegisterScopes(ClientSeeder.StandardScopes);
 
+                // Note: claims_supported lists what ID tokens and userinfo can say about a user (TokenClaims), beside
+                // the registered claims OpenIddict always lists.
+                options.RegisterClaims(TokenClaims.Supported);
+
+                // Note: clients authenticate with their secret only. private_key_jwt needs a key set registered per
+                // client, which no client here can have, so it is neither advertised nor accepted.
+                options.Configure(server => server.ClientAuthenticationMethods.Remove(ClientAuthenticationMethods.PrivateKeyJwt));
+
+                // form_post answers (ASP.NET Core's handler asks for them) under the site's CSP; ID tokens without
+                // internal ids; introspection only by a token's own client or audience, always with scope and aud.
+                options.AddEventHandler(FormPostResponse.Descriptor)
+                    .AddEventHandler(IdentityTokenEntries.NoEntry)
+                    .AddEventHandler(IdentityTokenEntries.NoInternalIds)
+                    .AddEventHandler(IntrospectionAccess.OwnClientOrAudienceOnly)
+                    .AddEventHandler(IntrospectionAccess.Scopes);
+
                 // Note: a NUL in a parameter (client_id=a%00b) is invalid_request here, not a database error later.
                 options.RefuseNulCharactersInRequests();
 
@@ -59,6 +75,10 @@ public static class OidcExtensions
             {
                 options.UseLocalServer();
 
+                // Note: only tokens issued for the management API (its audience, from the management scopes) pass,
+                // not any token this server issued, such as a user's for userinfo.
+                options.AddAudiences(Management.ManagementExtensions.Audience);
+
                 // Note: access tokens only in the Authorization header. In a URL they end up in logs, history and Referer.
                 options.UseAspNetCore()
                     .DisableAccessTokenExtractionFromQueryString()
@@ -67,13 +87,22 @@ public static class OidcExtensions
 
         services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ServerKeyOptions>();
         services.AddOptions<OpenIddictServerOptions>()
-            .Configure<IOptions<OidcOptions>>((server, connect) => server.Issuer = connect.Value.IssuerUri);
+            .Configure<IOptions<OidcOptions>>((server, connect) =>
+            {
+                server.Issuer = connect.Value.PublishedIssuer;
+
+                // Note: refresh tokens issued while the issuer was published with an added trailing slash carry that
+                // spelling; both name this server, so both stay valid.
+                server.TokenValidationParameters.ValidIssuers =
+                    [.. new[] { connect.Value.PublishedIssuer.AbsoluteUri, connect.Value.IssuerUri.AbsoluteUri }.Distinct(StringComparer.Ordinal)];
+            });
 
         // Note: plain HTTP only when LazyMigrate:AllowHttp says so (local runs, tests, TLS terminated by a proxy).
         services.AddOptions<OpenIddictServerAspNetCoreOptions>()
             .Configure<IOptions<OidcOptions>>((aspNet, connect) => aspNet.DisableTransportSecurityRequirement = connect.Value.AllowHttp);
 
         services.AddScoped<IDatabaseSeeder, ServerKeyGenerator>();
+        services.AddScoped<IDatabaseSeeder, ApiScopeSeeder>();
         services.AddScoped<IDatabaseSeeder, ClientSeeder>();
         services.AddHostedService<TokenPruning>();
         services.AddScoped<ClientAdministration>();

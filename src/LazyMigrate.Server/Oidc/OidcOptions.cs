@@ -22,10 +22,23 @@ public sealed class OidcOptions
     /// <summary>Only entries older than this are pruned, which keeps recent ones around for reuse detection and audit.</summary>
     public TimeSpan PruneOlderThan { get; set; } = TimeSpan.FromDays(14);
 
-    /// <summary>The issuer as OpenIddict wants it: absolute and ending with a slash, so relative endpoint URIs resolve under it.</summary>
+    /// <summary>The public base URL ending with a slash, so that relative paths (<c>connect/token</c>) resolve under it.</summary>
     public Uri IssuerUri => Issuer is null
         ? throw new InvalidOperationException("LazyMigrate:Issuer is not set.")
         : Issuer.AbsoluteUri.EndsWith('/') ? Issuer : new Uri(Issuer.AbsoluteUri + "/");
+
+    /// <summary>
+    /// The issuer identifier tokens, discovery and authorization responses carry: exactly as configured. Relying parties
+    /// compare it as a string with the one they were given, so <c>https://login.example.com</c> must not come back as
+    /// <c>https://login.example.com/</c>, which is what System.Uri makes of a URL without a path.
+    /// </summary>
+    public Uri PublishedIssuer => Issuer is null
+        ? throw new InvalidOperationException("LazyMigrate:Issuer is not set.")
+        : Issuer.AbsolutePath == "/" && !Issuer.OriginalString.EndsWith('/')
+            // Note: without canonicalisation the empty path stays empty. OpenIddict only reads the issuer's text (it
+            // resolves endpoints against the request) and accepts both spellings of such an issuer when validating.
+            ? new Uri(Issuer.GetLeftPart(UriPartial.Authority), new UriCreationOptions { DangerousDisablePathAndQueryCanonicalization = true })
+            : Issuer;
 }
 
 /// <summary>One <c>LazyMigrate__Clients__N</c> entry.</summary>
@@ -46,6 +59,12 @@ public sealed class ClientDefinition
     public List<string> Scopes { get; set; } = [];
 
     public bool RequireConsent { get; set; }
+
+    /// <summary>
+    /// The scopes of the API this client runs (a resource server). Access tokens granted one of them name this client
+    /// in <c>aud</c>, so it may introspect them; other clients request the scope to call it. Needs a ClientSecret.
+    /// </summary>
+    public List<string> ApiScopes { get; set; } = [];
 
     public bool IsConfidential => !string.IsNullOrEmpty(ClientSecret);
 
@@ -89,6 +108,24 @@ public sealed class OidcOptionsValidator : IValidateOptions<OidcOptions>
             {
                 failures.Add($"{key}:RedirectUris (LazyMigrate__Clients__{i}__RedirectUris__0): client '{client.ClientId}' has no redirect URI. " +
                     "Add one, or give it a ClientSecret to make it a client-credentials machine client.");
+            }
+
+            for (var s = 0; s < client.ApiScopes.Count; s++)
+            {
+                var scope = client.ApiScopes[s];
+                var setting = $"{key}:ApiScopes:{s} (LazyMigrate__Clients__{i}__ApiScopes__{s})";
+                if (!client.IsConfidential)
+                {
+                    failures.Add($"{setting}: client '{client.ClientId}' serves an API, so it needs a ClientSecret to introspect its tokens.");
+                }
+                else if (string.IsNullOrWhiteSpace(scope) || scope.Contains(' ', StringComparison.Ordinal))
+                {
+                    failures.Add($"{setting}: '{scope}' is not a scope name (one word, no spaces).");
+                }
+                else if (ClientSeeder.StandardScopes.Contains(scope) || Management.ManagementScopes.All.ContainsKey(scope))
+                {
+                    failures.Add($"{setting}: '{scope}' is a scope of this server; an API of its own needs scopes of its own.");
+                }
             }
 
             foreach (var uri in client.RedirectUris.Concat(client.PostLogoutRedirectUris))

@@ -9,6 +9,13 @@ namespace LazyMigrate.Server.Oidc;
 /// <summary>What a user's tokens and userinfo say about them, per granted scope, and which token each claim goes into.</summary>
 public static class TokenClaims
 {
+    /// <summary>Every claim ID tokens and userinfo may carry about a user, for discovery's <c>claims_supported</c>.</summary>
+    public static readonly string[] Supported =
+    [
+        Claims.Subject, Claims.Name, Claims.GivenName, Claims.FamilyName, Claims.Nickname, Claims.PreferredUsername,
+        Claims.Picture, Claims.Email, Claims.EmailVerified, Claims.PhoneNumber, Claims.PhoneNumberVerified,
+    ];
+
     /// <summary>The user's claims the granted scopes allow, from the current user row (never from a stale token).</summary>
     public static IEnumerable<(string Type, object Value)> Describe(User user, IEnumerable<string> roles, ICollection<string> scopes)
     {

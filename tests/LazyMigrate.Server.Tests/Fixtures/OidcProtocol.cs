@@ -139,12 +139,16 @@ public static class OidcProtocol
     }
 
     /// <summary>Validates an ID token the way a relying party must: signature against the published JWKS, issuer, audience, lifetime.</summary>
-    public static async Task<JsonWebToken> ValidateIdTokenAsync(this HttpClient http, string idToken, Uri issuer, string audience)
+    public static Task<JsonWebToken> ValidateIdTokenAsync(this HttpClient http, string idToken, Uri issuer, string audience) =>
+        http.ValidateIdTokenAsync(idToken, issuer.AbsoluteUri, audience);
+
+    /// <inheritdoc cref="ValidateIdTokenAsync(HttpClient, string, Uri, string)"/>
+    public static async Task<JsonWebToken> ValidateIdTokenAsync(this HttpClient http, string idToken, string issuer, string audience)
     {
         var jwks = new JsonWebKeySet(await http.GetStringAsync("/.well-known/jwks"));
         var result = await new JsonWebTokenHandler().ValidateTokenAsync(idToken, new TokenValidationParameters
         {
-            ValidIssuer = issuer.AbsoluteUri,
+            ValidIssuer = issuer,
             ValidAudience = audience,
             IssuerSigningKeys = jwks.GetSigningKeys(),
         });

@@ -15,8 +15,15 @@ public class ServerFixture : ServerFixtureBase
     public override async ValueTask InitializeAsync()
     {
         _database = await PostgresServer.CreateDatabaseAsync();
-        Server = new LazyMigrateServer(_database.ConnectionString, TestClients.Settings(LazyMigrateServer.InMemoryIssuer));
+        var settings = TestClients.Settings(LazyMigrateServer.InMemoryIssuer);
+        ConfigureSettings(settings);
+        Server = new LazyMigrateServer(_database.ConnectionString, settings);
         _ = Server.Server; // start now: migrations and seeding run before the first test
+    }
+
+    /// <summary>Changes to the settings (issuer, more clients) before the server starts.</summary>
+    protected virtual void ConfigureSettings(Dictionary<string, string?> settings)
+    {
     }
 
     public override async ValueTask DisposeAsync()

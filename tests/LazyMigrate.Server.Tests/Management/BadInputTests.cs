@@ -107,4 +107,63 @@ public sealed class BadInputTests(ManagementApiFixture fixture) : IClassFixture<
         var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _));
     }
+
+    [Theory]
+    [InlineData("""{"email":"new@x.example","mail":"x"}""", "mail")]
+    [InlineData("""{"email":"new@x.example","emailVerified":"yes"}""", "emailVerified")]
+    [InlineData("""{"email":"new@x.example","emailVerified":null}""", "emailVerified")]
+    [InlineData("""{"email":5}""", "email")]
+    [InlineData("""{"email":"new@x.example",}""", null)]
+    [InlineData("""{"email":""", null)]
+    [InlineData("""["new@x.example"]""", null)]
+    [InlineData("\"new@x.example\"", null)]
+    [InlineData("""{"email":"new@x.example"} {}""", null)]
+    [InlineData("null", null)]
+    [InlineData("", null)]
+    public async Task UnreadableBody_NamesTheFieldAndNoDotNetType(string body, string? field)
+    {
+        using var http = await fixture.ApiAsync();
+
+        using var response = await http.SendRawAsync(HttpMethod.Post, "/api/v1/users", body);
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        var text = problem.ToString();
+        Assert.DoesNotContain("LazyMigrate.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("UserCreate", text, StringComparison.Ordinal);
+        if (field is not null)
+        {
+            Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), text);
+        }
+    }
+
+    [Fact]
+    public async Task NestedField_IsNamedByItsPath()
+    {
+        using var http = await fixture.ApiAsync();
+
+        using var response = await http.SendRawAsync(HttpMethod.Patch, "/api/v1/connections/legacy", """{"httpAllowList":["a.example", 5]}""");
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("httpAllowList[1]", out _), problem.ToString());
+    }
+
+    [Theory]
+    [InlineData("""{"state":1}""")]
+    [InlineData("""{"state":7}""")]
+    [InlineData("""{"state":"1"}""")]
+    [InlineData("""{"state":"Gone"}""")]
+    public async Task ConnectionState_OtherThanByName_IsRefusedNamingTheFieldAndItsNames(string body)
+    {
+        using var http = await fixture.ApiAsync();
+
+        using var response = await http.SendRawAsync(HttpMethod.Patch, "/api/v1/connections/legacy", body);
+
+        var problem = await response.ProblemAsync(HttpStatusCode.BadRequest);
+        var errors = problem.GetProperty("errors").GetProperty("state").EnumerateArray().Select(e => e.GetString()).ToList();
+        Assert.Equal(["Must be one of 'Importing', 'Disconnected'."], errors);
+        Assert.DoesNotContain("LazyMigrate.", problem.ToString(), StringComparison.Ordinal);
+        using var read = await http.GetAsync("/api/v1/connections/legacy", Ct);
+        Assert.Equal("Importing", (await read.JsonAsync()).GetProperty("state").GetString());
+    }
 }
