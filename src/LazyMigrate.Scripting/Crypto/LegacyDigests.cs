@@ -203,7 +203,10 @@ internal static class LegacyDigests
 /// <summary>Short names from a hash (a scheme, an algorithm id) that are safe to put in a message: never the hash itself.</summary>
 internal static class Labels
 {
-    /// <summary>The text when it is a short identifier ([A-Za-z0-9_.-], at most 32 characters), else a placeholder.</summary>
+    /// <summary>
+    /// The text when it reads as a name: at most 16 characters of [A-Za-z0-9_.-] with a letter beyond a–f (so never a
+    /// run of hex digits, which could be part of a hash); else a placeholder.
+    /// </summary>
     public static string Of(ReadOnlySpan<char> text)
     {
         if (text.IsEmpty)
@@ -211,19 +214,22 @@ internal static class Labels
             return "(empty)";
         }
 
-        if (text.Length > 32)
+        if (text.Length > 16)
         {
             return "(unreadable)";
         }
 
+        var named = false;
         foreach (var c in text)
         {
             if (!(char.IsAsciiLetterOrDigit(c) || c is '_' or '-' or '.'))
             {
                 return "(unreadable)";
             }
+
+            named |= char.IsAsciiLetter(c) && !char.IsAsciiHexDigit(c);
         }
 
-        return text.ToString();
+        return named ? text.ToString() : "(unreadable)";
     }
 }

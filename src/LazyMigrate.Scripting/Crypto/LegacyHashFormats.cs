@@ -290,7 +290,7 @@ internal static class LegacyHashFormats
             case "":
                 return "unknown";
             default:
-                return Labels.Of(algorithm) is var name && name[0] != '(' ? name : "unknown";
+                return Algorithms.Contains(algorithm) ? algorithm : "unknown";
         }
     }
 

@@ -252,6 +252,8 @@ public sealed class LegacyPasswordVerifierTests
         { "$pbkdf2-mdc2$i=1000,l=16$czRsdHM0bHQ$Dwbnx2jVScrJvW3S60kJLA", "unknown pbkdf2 digest 'mdc2'" },
         { "{SSHA224}c0seKIt0SuHPp3WfTLUUyj8Z0zsXmjGQ4O8tfBu798ojZGxtDSEk5A==", "unsupported LDAP scheme {SSHA224}" },
         { "{SSHA}!!!", "not valid base64" },
+        // A scheme that could be part of a hash (hex) is not repeated in the message
+        { "{5f4dcc3b5aa765d6}H5CQsPd3Mi7M+rcAd04YFZWatcg=", "unsupported LDAP scheme {(unreadable)}" },
         { "$1$s4ltS4lt$QXsUkfDwMQnppLWV1RjXR", "not a md5-crypt hash" },
         { "$S$DD4/tavbEqo7gIOKsxrNx8AQth.N8qABp1CDpxQ09XTYbKW9yH9", "a Drupal 7 $S$ hash has 55 characters" },
         { "crypt$$abN0lCcCa4Cgo", "Django's crypt hasher (DES crypt) is not supported" },
