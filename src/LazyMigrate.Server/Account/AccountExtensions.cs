@@ -64,7 +64,7 @@ public static class AccountExtensions
         services.AddSingleton<AccountRateLimits>();
         services.AddScoped<IDatabaseSeeder, BootstrapAdmin>();
 
-        // Reset requests are answered at once; the lookup and the email happen in the background.
+        // Reset requests are answered at once and written to PostgreSQL; any node does the lookup and queues the email.
         services.AddOptions<PasswordResetOptions>().BindConfiguration(PasswordResetOptions.Section);
         services.AddSingleton<PasswordResetRequests>();
         services.AddHostedService<PasswordResetWorker>();
