@@ -61,7 +61,7 @@ public static class AccountExtensions
 
         services.AddAntiforgery(options => options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
 
-        services.AddSingleton<AccountRateLimits>();
+        services.AddScoped<AccountRateLimits>();
         services.AddScoped<IDatabaseSeeder, BootstrapAdmin>();
 
         // Reset requests are answered at once and written to PostgreSQL; any node does the lookup and queues the email.

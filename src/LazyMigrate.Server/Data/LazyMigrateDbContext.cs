@@ -32,6 +32,8 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
 
     public DbSet<Email.OutgoingEmail> OutgoingEmails => Set<Email.OutgoingEmail>();
 
+    public DbSet<Account.AccountRateCounter> AccountRateCounters => Set<Account.AccountRateCounter>();
+
     public DbSet<Identities.UserIdentity> UserIdentities => Set<Identities.UserIdentity>();
 
     public DbSet<Identities.PendingIdentityLink> PendingIdentityLinks => Set<Identities.PendingIdentityLink>();
@@ -189,6 +191,14 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             request.ToTable("PasswordResetRequests");
             request.Property(r => r.Email).HasMaxLength(256);
             request.HasIndex(r => r.DueAt);
+        });
+
+        builder.Entity<Account.AccountRateCounter>(counter =>
+        {
+            counter.ToTable("AccountRateCounters");
+            counter.HasKey(c => c.Key);
+            counter.Property(c => c.Key).HasMaxLength(400);
+            counter.HasIndex(c => c.WindowStart);
         });
 
         builder.Entity<Email.OutgoingEmail>(message =>

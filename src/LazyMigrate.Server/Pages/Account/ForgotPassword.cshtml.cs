@@ -33,7 +33,7 @@ public sealed class ForgotPasswordModel(PasswordResetRequests requests, LazyMigr
         // (our store, then the legacy systems) and the email happen in the background.
         if (EmailAddresses.Normalise(Email!) is { } email)
         {
-            if (!limits.TryRequestReset(email, HttpContext.Connection.RemoteIpAddress?.ToString()))
+            if (!await limits.TryRequestResetAsync(email, HttpContext.Connection.RemoteIpAddress?.ToString(), cancellationToken))
             {
                 return StatusCode(StatusCodes.Status429TooManyRequests);
             }

@@ -12,6 +12,19 @@ namespace LazyMigrate.Server.Data.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.CreateTable(
+                name: "AccountRateCounters",
+                columns: table => new
+                {
+                    Key = table.Column<string>(type: "character varying(400)", maxLength: 400, nullable: false),
+                    Count = table.Column<int>(type: "integer", nullable: false),
+                    WindowStart = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_AccountRateCounters", x => x.Key);
+                });
+
+            migrationBuilder.CreateTable(
                 name: "OutgoingEmails",
                 columns: table => new
                 {
@@ -44,6 +57,11 @@ namespace LazyMigrate.Server.Data.Migrations
                 });
 
             migrationBuilder.CreateIndex(
+                name: "IX_AccountRateCounters_WindowStart",
+                table: "AccountRateCounters",
+                column: "WindowStart");
+
+            migrationBuilder.CreateIndex(
                 name: "IX_OutgoingEmails_DueAt",
                 table: "OutgoingEmails",
                 column: "DueAt");
@@ -57,6 +75,9 @@ namespace LazyMigrate.Server.Data.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "AccountRateCounters");
+
             migrationBuilder.DropTable(
                 name: "OutgoingEmails");
 

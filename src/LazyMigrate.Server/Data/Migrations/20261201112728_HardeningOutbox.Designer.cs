@@ -13,7 +13,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace LazyMigrate.Server.Data.Migrations
 {
     [DbContext(typeof(LazyMigrateDbContext))]
-    [Migration("20261201104515_HardeningOutbox")]
+    [Migration("20261201112728_HardeningOutbox")]
     partial class HardeningOutbox
     {
         /// <inheritdoc />
@@ -26,6 +26,25 @@ namespace LazyMigrate.Server.Data.Migrations
 
             NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pg_trgm");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
+
+            modelBuilder.Entity("LazyMigrate.Server.Account.AccountRateCounter", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(400)
+                        .HasColumnType("character varying(400)");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTimeOffset>("WindowStart")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Key");
+
+                    b.HasIndex("WindowStart");
+
+                    b.ToTable("AccountRateCounters", (string)null);
+                });
 
             modelBuilder.Entity("LazyMigrate.Server.Account.PasswordResetRequest", b =>
                 {
