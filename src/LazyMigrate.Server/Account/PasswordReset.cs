@@ -123,6 +123,9 @@ public sealed class PasswordResetWorker(PasswordResetRequests requests, IService
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromHours(1);
 
+    /// <summary>The earliest retry this node scheduled: it looks again then rather than at the next poll.</summary>
+    private DateTimeOffset? _nextRetry;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -142,13 +145,26 @@ public sealed class PasswordResetWorker(PasswordResetRequests requests, IService
 
             try
             {
-                await requests.WaitAsync(options.Value.PollInterval, stoppingToken);
+                await requests.WaitAsync(UntilNextRound(), stoppingToken);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
         }
+    }
+
+    private TimeSpan UntilNextRound()
+    {
+        var poll = options.Value.PollInterval;
+        if (_nextRetry is not { } retry)
+        {
+            return poll;
+        }
+
+        _nextRetry = null;
+        var wait = retry - time.GetUtcNow();
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait < poll ? wait : poll;
     }
 
     /// <returns>False when no request was due.</returns>
@@ -198,6 +214,7 @@ public sealed class PasswordResetWorker(PasswordResetRequests requests, IService
 
         var delay = options.Value.RetryDelay * Math.Pow(2, Math.Min(request.Attempts - 1, 16));
         var due = time.GetUtcNow() + (delay < MaxRetryDelay ? delay : MaxRetryDelay);
+        _nextRetry = _nextRetry is { } earlier && earlier < due ? earlier : due;
         logger.LogInformation("A password reset request waits for a legacy system; try {Attempt} at {Due}", request.Attempts + 1, due);
         await db.PasswordResetRequests.Where(r => r.Id == request.Id)
             .ExecuteUpdateAsync(set => set.SetProperty(r => r.DueAt, due), CancellationToken.None);

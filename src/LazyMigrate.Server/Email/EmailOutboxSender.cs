@@ -21,6 +21,9 @@ public sealed class EmailOutboxSender(
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromHours(1);
 
+    /// <summary>The earliest retry this node scheduled: it looks again then rather than at the next poll.</summary>
+    private DateTimeOffset? _nextRetry;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
@@ -40,13 +43,26 @@ public sealed class EmailOutboxSender(
 
             try
             {
-                await outbox.WaitAsync(options.Value.PollInterval, stoppingToken);
+                await outbox.WaitAsync(UntilNextRound(), stoppingToken);
             }
             catch (OperationCanceledException)
             {
                 return;
             }
         }
+    }
+
+    private TimeSpan UntilNextRound()
+    {
+        var poll = options.Value.PollInterval;
+        if (_nextRetry is not { } retry)
+        {
+            return poll;
+        }
+
+        _nextRetry = null;
+        var wait = retry - time.GetUtcNow();
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait < poll ? wait : poll;
     }
 
     /// <returns>False when no message was due.</returns>
@@ -83,6 +99,7 @@ public sealed class EmailOutboxSender(
 
             var delay = options.Value.RetryDelay * Math.Pow(2, Math.Min(message.Attempts - 1, 16));
             var due = time.GetUtcNow() + (delay < MaxRetryDelay ? delay : MaxRetryDelay);
+            _nextRetry = _nextRetry is { } earlier && earlier < due ? earlier : due;
             logger.LogWarning(ex, "Email {MessageId} (\"{Subject}\") could not be sent (try {Attempt}); next try at {Due}", message.Id, message.Subject, message.Attempts, due);
             await db.OutgoingEmails.Where(m => m.Id == message.Id)
                 .ExecuteUpdateAsync(set => set.SetProperty(m => m.DueAt, due), CancellationToken.None);
