@@ -53,6 +53,21 @@ public sealed class HostileScriptTests
         Assert.Equal("42", Sandbox.AssertFound(next.Result).Id);
     }
 
+    [Theory]
+    [InlineData("test", "async function login() { return /(a+)+$/.test('a'.repeat(5000) + '!') ? null : null; }")]
+    [InlineData("after an await", "async function login() { await null; return 'a'.repeat(5000).concat('!').replace(/(a+)+$/, '') ? null : null; }")]
+    [InlineData("caught by the script", "async function login() { try { /(a+)+$/.test('a'.repeat(5000) + '!'); } catch (e) { } return null; }")]
+    public async Task CatastrophicRegex_IsReportedAsARegexTimeout_NotAsTheCallsDeadline(string name, string script)
+    {
+        // The deadline is far away and the statement budget large: only the regex timeout can end this call.
+        var limits = new ScriptLimits { Timeout = Generous, MaxStatements = 1_000_000 };
+        var (result, _) = await Sandbox.TimedLoginAsync(_scripts, Sandbox.Connection(script, c => c with { Limits = limits }));
+
+        var failed = Sandbox.AssertFailed(result, ScriptFailureReason.Timeout);
+        Assert.True(failed.Message.Contains("regular expression", StringComparison.Ordinal), $"{name}: {failed.Message}");
+        Assert.DoesNotContain("deadline", failed.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task InfiniteLoop_WithAHugeStatementBudget_StopsAtTheDeadline()
     {

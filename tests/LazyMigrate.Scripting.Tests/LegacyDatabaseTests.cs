@@ -293,7 +293,8 @@ public sealed class PostgresLegacyDatabaseTests : LegacyDatabaseTests
         {
             DatabaseProvider = LegacyDatabaseProvider.None,
             DatabaseConnectionString = null,
-            HttpAllowList = [builder.Host!],
+            // Not the connection's own database, and not the standard port: the allow-list names the port.
+            HttpAllowList = [$"{builder.Host}:{builder.Port}"],
             Settings = new Dictionary<string, string>
             {
                 ["DB_HOST"] = builder.Host!, ["DB_PORT"] = builder.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -180,7 +180,7 @@ internal static class CompatModules
                     (host, port, user, password, database) = (Text("host") ?? "localhost", Port(Text("port")), Text("user"), Text("password"), Text("database"));
                 }
 
-                LegacyHostPolicy.EnsureAllowed(call.Connection, host, port);
+                LegacyHostPolicy.EnsureAllowed(call.Connection, host, port ?? 5432, standardPort: 5432);
                 provider = LegacyDatabaseProvider.Postgres;
                 connectionString = new NpgsqlConnectionStringBuilder
                 {
@@ -203,7 +203,7 @@ internal static class CompatModules
 
                 var host = Text("host") ?? "localhost";
                 var port = Port(Text("port"));
-                LegacyHostPolicy.EnsureAllowed(call.Connection, host, port);
+                LegacyHostPolicy.EnsureAllowed(call.Connection, host, port ?? 3306, standardPort: 3306);
                 provider = LegacyDatabaseProvider.MySql;
                 connectionString = new MySqlConnectionStringBuilder
                 {

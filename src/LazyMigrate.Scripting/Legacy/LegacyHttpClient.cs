@@ -35,10 +35,12 @@ internal sealed class LegacyHttpClient(HttpClient client)
             throw new ScriptHostException("url must be an absolute http or https URL");
         }
 
-        // Checked by name before anything is resolved or connected: the allow-list is the only way out.
-        if (!connection.HttpAllowList.Any() || !LegacyHostPolicy.IsAllowed(connection with { DatabaseConnectionString = null }, uri.Host, uri.Port))
+        // Checked by name before anything is resolved or connected: the allow-list is the only way out. The same
+        // refusal for every port of a host, so it cannot be used to scan them.
+        var standardPort = uri.Scheme == Uri.UriSchemeHttps ? 443 : 80;
+        if (!connection.HttpAllowList.Any() || !LegacyHostPolicy.IsAllowed(connection with { DatabaseConnectionString = null }, uri.Host, uri.Port, standardPort))
         {
-            throw new ScriptHostException($"host '{uri.Host}' is not on this connection's HTTP allow-list");
+            throw new ScriptHostException($"host '{uri.Host}' is not on this connection's HTTP allow-list for that port");
         }
 
         using var message = new HttpRequestMessage(new HttpMethod(request.Method.ToUpperInvariant()), uri);

@@ -104,6 +104,12 @@ internal sealed partial class ScriptRunner(ScriptServices services)
             var error = ScriptError.From(ex.Error, ex.Location.Start.Line, ex.Location.Start.Column + 1);
             return Done(Interpret(call, function.Style, kind, new Settled(null, error, false)), call.LegacyFault);
         }
+        catch (RegexMatchTimeoutException)
+        {
+            // Before the deadline's catch: a RegexMatchTimeoutException is a TimeoutException, and this one is the
+            // regex's own limit, not the call's deadline (Jint lets it escape the script's try/catch).
+            return Done(new ScriptOutcome.Failed(ScriptFailureReason.Timeout, $"a regular expression ran longer than {limits.RegexTimeout.TotalMilliseconds:0} ms"));
+        }
         catch (Exception ex) when (ex is OperationCanceledException or ExecutionCanceledException && cancellationToken.IsCancellationRequested)
         {
             // The caller gave up (request aborted, shutdown): that is not the script's doing, so no outcome.
@@ -119,10 +125,6 @@ internal sealed partial class ScriptRunner(ScriptServices services)
                     ? $"the script did not call back within the call's deadline of {limits.Timeout.TotalSeconds:0.###} s"
                     : $"the script did not finish within the call's deadline of {limits.Timeout.TotalSeconds:0.###} s";
             return Done(new ScriptOutcome.Failed(ScriptFailureReason.Timeout, message), legacy);
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            return Done(new ScriptOutcome.Failed(ScriptFailureReason.Timeout, $"a regular expression ran longer than {limits.RegexTimeout.TotalMilliseconds:0} ms"));
         }
         catch (StatementsCountOverflowException)
         {

@@ -61,10 +61,10 @@ public static class AccountExtensions
 
         services.AddAntiforgery(options => options.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
 
-        services.AddSingleton<AccountRateLimits>();
+        services.AddScoped<AccountRateLimits>();
         services.AddScoped<IDatabaseSeeder, BootstrapAdmin>();
 
-        // Reset requests are answered at once; the lookup and the email happen in the background.
+        // Reset requests are answered at once and written to PostgreSQL; any node does the lookup and queues the email.
         services.AddOptions<PasswordResetOptions>().BindConfiguration(PasswordResetOptions.Section);
         services.AddSingleton<PasswordResetRequests>();
         services.AddHostedService<PasswordResetWorker>();

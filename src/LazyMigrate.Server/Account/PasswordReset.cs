@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 using LazyMigrate.Scripting;
 using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
@@ -47,10 +46,32 @@ public sealed class PasswordResetOptions
 
     /// <summary>Tries in all before the request is given up (logged); the person can always ask again.</summary>
     public int MaxAttempts { get; set; } = 6;
+
+    /// <summary>How often each node looks for requests due (a request made on the node itself wakes it at once).</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a node holds a request it handles before another node may take it (it crashed).</summary>
+    public TimeSpan Lease { get; set; } = TimeSpan.FromMinutes(5);
 }
 
-/// <summary>One forgot-password request; <see cref="Attempt"/> counts from 1.</summary>
-public sealed record ResetRequest(string Email, int Attempt = 1);
+/// <summary>
+/// One forgot-password request waiting to be handled: the address and nothing else (no link exists yet). A row, so
+/// a request survives a restart and any node may handle it.
+/// </summary>
+public sealed class PasswordResetRequest
+{
+    public Guid Id { get; set; }
+
+    public required string Email { get; set; }
+
+    /// <summary>Not before this time: the next try, or the end of the lease of the node handling it.</summary>
+    public DateTimeOffset DueAt { get; set; }
+
+    /// <summary>Tries begun so far, counted when a node takes the request.</summary>
+    public int Attempts { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}
 
 /// <summary>How handling a reset request ended.</summary>
 public enum ResetLinkOutcome
@@ -63,61 +84,141 @@ public enum ResetLinkOutcome
 }
 
 /// <summary>
-/// Forgot-password requests are queued and handled in the background: the page answers at once and identically
-/// for every address, so neither its text nor its timing tells whether the address has an account.
+/// Forgot-password requests are written to PostgreSQL and handled in the background: the page answers at once and
+/// identically for every address, so neither its text nor its timing tells whether the address has an account.
+/// Every address costs the page the same one insert. Nothing is dropped: floods stop at the rate limits before this.
 /// </summary>
-public sealed class PasswordResetRequests(TimeProvider time)
+public sealed class PasswordResetRequests(TimeProvider time) : IDisposable
 {
-    private readonly Channel<ResetRequest> _requests = Channel.CreateBounded<ResetRequest>(new BoundedChannelOptions(1000)
+    private readonly SemaphoreSlim _wake = new(0, 1);
+
+    /// <summary>Writes the request with <paramref name="db"/> and wakes this node's <see cref="PasswordResetWorker"/>.</summary>
+    public async Task EnqueueAsync(LazyMigrateDbContext db, string email, CancellationToken cancellationToken)
     {
-        // Under a flood, drop rather than make the page wait: the person can ask again.
-        FullMode = BoundedChannelFullMode.DropWrite,
-    });
+        var now = time.GetUtcNow();
+        db.PasswordResetRequests.Add(new PasswordResetRequest { Id = Guid.CreateVersion7(), Email = email, DueAt = now, CreatedAt = now });
+        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            _wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already woken: one round takes every due request.
+        }
+    }
 
-    public void Enqueue(string email) => _requests.Writer.TryWrite(new ResetRequest(email));
+    internal Task<bool> WaitAsync(TimeSpan timeout, CancellationToken cancellationToken) => _wake.WaitAsync(timeout, cancellationToken);
 
-    /// <summary>Queues the request again after <paramref name="delay"/>.</summary>
-    internal void RetryLater(ResetRequest request, TimeSpan delay, CancellationToken cancellationToken) =>
-        _ = Task.Delay(delay, time, cancellationToken).ContinueWith(
-            _ => _requests.Writer.TryWrite(request with { Attempt = request.Attempt + 1 }),
-            cancellationToken, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
-
-    internal ChannelReader<ResetRequest> Reader => _requests.Reader;
+    public void Dispose() => _wake.Dispose();
 }
 
-public sealed class PasswordResetWorker(PasswordResetRequests queue, IServiceScopeFactory scopes, IOptions<PasswordResetOptions> options, ILogger<PasswordResetWorker> logger)
+/// <summary>
+/// Handles reset requests on every node: one due request at a time under a lease (SKIP LOCKED), so a crash only
+/// delays a request until its lease ends. The link, its pending reset and its email are written in one transaction
+/// with the request's deletion (<see cref="PasswordResets.SendLinkAsync"/>), so a request becomes exactly one email.
+/// </summary>
+public sealed class PasswordResetWorker(PasswordResetRequests requests, IServiceScopeFactory scopes, IOptions<PasswordResetOptions> options, TimeProvider time, ILogger<PasswordResetWorker> logger)
     : BackgroundService
 {
+    private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromHours(1);
+
+    /// <summary>The earliest retry this node scheduled: it looks again then rather than at the next poll.</summary>
+    private DateTimeOffset? _nextRetry;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var request in queue.Reader.ReadAllAsync(stoppingToken))
+        while (!stoppingToken.IsCancellationRequested)
         {
-            var outcome = ResetLinkOutcome.RetryLater;
             try
             {
-                await using var scope = scopes.CreateAsyncScope();
-                outcome = await scope.ServiceProvider.GetRequiredService<PasswordResets>().SendLinkAsync(request.Email, stoppingToken);
+                while (await HandleNextAsync(stoppingToken))
+                {
+                    // One request at a time, each under its own lease, until none is due.
+                }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
             {
-                logger.LogError(ex, "A password reset request could not be handled");
+                // Our own database is unavailable, for instance: the requests wait, and the next round tries again.
+                logger.LogWarning(ex, "Handling password reset requests failed; they are tried again later");
             }
 
-            if (outcome != ResetLinkOutcome.RetryLater)
+            try
             {
-                continue;
+                await requests.WaitAsync(UntilNextRound(), stoppingToken);
             }
-
-            if (request.Attempt >= options.Value.MaxAttempts)
+            catch (OperationCanceledException)
             {
-                logger.LogWarning("A password reset request was given up after {Attempts} tries: a legacy system could not answer", request.Attempt);
-                continue;
+                return;
             }
-
-            var delay = options.Value.RetryDelay * Math.Pow(2, request.Attempt - 1);
-            logger.LogInformation("A password reset request waits for a legacy system; try {Attempt} in {Delay}", request.Attempt + 1, delay);
-            queue.RetryLater(request, delay, stoppingToken);
         }
+    }
+
+    private TimeSpan UntilNextRound()
+    {
+        var poll = options.Value.PollInterval;
+        if (_nextRetry is not { } retry)
+        {
+            return poll;
+        }
+
+        _nextRetry = null;
+        var wait = retry - time.GetUtcNow();
+        return wait < TimeSpan.Zero ? TimeSpan.Zero : wait < poll ? wait : poll;
+    }
+
+    /// <returns>False when no request was due.</returns>
+    private async Task<bool> HandleNextAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
+        var now = time.GetUtcNow();
+        var leaseUntil = now + options.Value.Lease;
+        var claimed = await db.PasswordResetRequests.FromSql($"""
+            UPDATE "PasswordResetRequests" SET "DueAt" = {leaseUntil}, "Attempts" = "Attempts" + 1
+            WHERE "Id" = (SELECT "Id" FROM "PasswordResetRequests" WHERE "DueAt" <= {now}
+                          ORDER BY "DueAt" LIMIT 1 FOR UPDATE SKIP LOCKED)
+            RETURNING *
+            """).AsNoTracking().ToListAsync(cancellationToken);
+        if (claimed is not [var request])
+        {
+            return false;
+        }
+
+        var outcome = ResetLinkOutcome.RetryLater;
+        try
+        {
+            outcome = await scope.ServiceProvider.GetRequiredService<PasswordResets>().SendLinkAsync(request, cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            // Another node took the request after this one's lease ran out, and finished it first: nothing to do.
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "A password reset request could not be handled");
+        }
+
+        if (outcome != ResetLinkOutcome.RetryLater)
+        {
+            return true;
+        }
+
+        if (request.Attempts >= options.Value.MaxAttempts)
+        {
+            logger.LogWarning("A password reset request was given up after {Attempts} tries: a legacy system could not answer", request.Attempts);
+            await db.PasswordResetRequests.Where(r => r.Id == request.Id).ExecuteDeleteAsync(CancellationToken.None);
+            return true;
+        }
+
+        var delay = options.Value.RetryDelay * Math.Pow(2, Math.Min(request.Attempts - 1, 16));
+        var due = time.GetUtcNow() + (delay < MaxRetryDelay ? delay : MaxRetryDelay);
+        _nextRetry = _nextRetry is { } earlier && earlier < due ? earlier : due;
+        logger.LogInformation("A password reset request waits for a legacy system; try {Attempt} at {Due}", request.Attempts + 1, due);
+        await db.PasswordResetRequests.Where(r => r.Id == request.Id)
+            .ExecuteUpdateAsync(set => set.SetProperty(r => r.DueAt, due), CancellationToken.None);
+        return true;
     }
 }
 
@@ -128,6 +229,7 @@ public sealed class PasswordResets(
     LegacyDirectory directory,
     UserImporter importer,
     IdentityLinking linking,
+    EmailOutbox outbox,
     EmailSender email,
     IOptions<OidcOptions> connect,
     TimeProvider time,
@@ -136,8 +238,14 @@ public sealed class PasswordResets(
 {
     public static readonly TimeSpan LinkLifetime = TimeSpan.FromHours(1);
 
-    public async Task<ResetLinkOutcome> SendLinkAsync(string address, CancellationToken cancellationToken)
+    /// <summary>
+    /// Looks the request's address up and queues its email; the link's pending reset, the email and the request's
+    /// deletion commit together. Throws <see cref="DbUpdateConcurrencyException"/> when another node finished the
+    /// request meanwhile, and then nothing of this one is written.
+    /// </summary>
+    public async Task<ResetLinkOutcome> SendLinkAsync(PasswordResetRequest request, CancellationToken cancellationToken)
     {
+        var address = request.Email;
         string? link = null;
         if (await users.FindByEmailAsync(address) is { } user)
         {
@@ -163,22 +271,24 @@ public sealed class PasswordResets(
                         ExpiresAt = time.GetUtcNow() + LinkLifetime,
                     };
                     db.PendingResets.Add(pending);
-                    await db.SaveChangesAsync(cancellationToken);
                     link = Link(new() { ["kind"] = "legacy", ["id"] = pending.Id.ToString(), ["token"] = token });
                     break;
             }
         }
 
+        // The request's row goes in the same transaction as what it produced: done exactly once.
+        db.PasswordResetRequests.Remove(db.PasswordResetRequests.Attach(new PasswordResetRequest { Id = request.Id, Email = address }).Entity);
         if (link is null)
         {
             // Nothing is sent to an address without an account: the page said the same either way.
+            await db.SaveChangesAsync(cancellationToken);
             logger.LogInformation("Password reset requested for an address without an account");
             return ResetLinkOutcome.NoAccount;
         }
 
-        await email.SendAsync(address, "Reset your password",
-            $"Someone asked to reset the password of your account. To choose a new one, open this link within an hour:\n\n{link}\n\nIf it was not you, ignore this message.",
-            cancellationToken);
+        outbox.Add(db, address, "Reset your password",
+            $"Someone asked to reset the password of your account. To choose a new one, open this link within an hour:\n\n{link}\n\nIf it was not you, ignore this message.");
+        await db.SaveChangesAsync(cancellationToken);
         if (email.UsesPickupDirectory && environment.IsDevelopment())
         {
             // A live link is a password for whoever reads the log: only for a developer's own run, where the log is the

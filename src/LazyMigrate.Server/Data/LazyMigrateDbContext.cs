@@ -28,6 +28,12 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
 
     public DbSet<Account.PendingReset> PendingResets => Set<Account.PendingReset>();
 
+    public DbSet<Account.PasswordResetRequest> PasswordResetRequests => Set<Account.PasswordResetRequest>();
+
+    public DbSet<Email.OutgoingEmail> OutgoingEmails => Set<Email.OutgoingEmail>();
+
+    public DbSet<Account.AccountRateCounter> AccountRateCounters => Set<Account.AccountRateCounter>();
+
     public DbSet<Identities.UserIdentity> UserIdentities => Set<Identities.UserIdentity>();
 
     public DbSet<Identities.PendingIdentityLink> PendingIdentityLinks => Set<Identities.PendingIdentityLink>();
@@ -178,6 +184,29 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             reset.Property(r => r.LegacyId).HasMaxLength(256);
             reset.Property(r => r.Profile).HasColumnType("jsonb");
             reset.HasIndex(r => r.ExpiresAt);
+        });
+
+        builder.Entity<Account.PasswordResetRequest>(request =>
+        {
+            request.ToTable("PasswordResetRequests");
+            request.Property(r => r.Email).HasMaxLength(256);
+            request.HasIndex(r => r.DueAt);
+        });
+
+        builder.Entity<Account.AccountRateCounter>(counter =>
+        {
+            counter.ToTable("AccountRateCounters");
+            counter.HasKey(c => c.Key);
+            counter.Property(c => c.Key).HasMaxLength(400);
+            counter.HasIndex(c => c.WindowStart);
+        });
+
+        builder.Entity<Email.OutgoingEmail>(message =>
+        {
+            message.ToTable("OutgoingEmails");
+            message.Property(m => m.To).HasMaxLength(256);
+            message.Property(m => m.Subject).HasMaxLength(256);
+            message.HasIndex(m => m.DueAt);
         });
 
         builder.Entity<ServerKey>(key =>

@@ -1,12 +1,17 @@
+using Microsoft.Extensions.Options;
+
 namespace LazyMigrate.Server.Login;
 
 public static class LoginExtensions
 {
-    /// <summary>The sign-in pipeline and its throttle.</summary>
+    /// <summary>The sign-in pipeline, its throttle and the floor that evens out the time of failed sign-ins.</summary>
     public static IServiceCollection AddLogin(this IServiceCollection services)
     {
         services.AddScoped<LoginPipeline>();
         services.AddScoped<LoginThrottle>();
+        services.AddOptions<LoginOptions>().BindConfiguration(LoginOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<LoginOptions>, LoginOptionsValidator>();
+        services.AddSingleton<LoginFailureFloor>();
         return services;
     }
 }

@@ -45,6 +45,7 @@ public sealed class LoginPipeline(
     LegacyDirectory directory,
     IOpenIddictApplicationManager applications,
     LoginThrottle throttle,
+    LoginFailureFloor floor,
     LazyMigrateDbContext db,
     AuditTrail audit,
     IHttpContextAccessor http,
@@ -58,6 +59,7 @@ public sealed class LoginPipeline(
     /// <param name="clientId">The application the person is signing in to, when known; scripts see it as <c>context.clientId</c>.</param>
     public async Task<LoginResult> SignInAsync(string identifier, string password, string? clientId = null, CancellationToken cancellationToken = default)
     {
+        var started = floor.Start();
         identifier = identifier.Trim();
         var ip = http.HttpContext?.Connection.RemoteIpAddress?.ToString();
         // Before any hash or script: a throttled attempt costs us one indexed read and the legacy system nothing.
@@ -65,6 +67,7 @@ public sealed class LoginPipeline(
         {
             logger.LogWarning("Login throttled until {Until} for an identifier from {Ip}", until, ip);
             await audit.RecordAsync(AuditEventType.LoginFailed, reason: nameof(LoginResult.Throttled), cancellationToken: cancellationToken);
+            await floor.HoldAsync(started, decided: false, cancellationToken);
             return new LoginResult.Throttled(until);
         }
 
@@ -83,6 +86,12 @@ public sealed class LoginPipeline(
             userId: (result as LoginResult.SignedIn)?.User.Id,
             reason: result is LoginResult.SignedIn ? null : result.GetType().Name,
             cancellationToken: cancellationToken);
+        if (result is not LoginResult.SignedIn)
+        {
+            // After the last database command: no failure answers sooner than the slowest path would (no enumeration by timing).
+            await floor.HoldAsync(started, decided: result is LoginResult.InvalidCredentials or LoginResult.LockedOut, cancellationToken);
+        }
+
         return result;
     }
 

@@ -3,7 +3,7 @@ using LazyMigrate.Server.Tests.Fixtures;
 
 namespace LazyMigrate.Server.Tests.Account;
 
-/// <summary>Registration and reset requests are limited per address and per client address.</summary>
+/// <summary>Registration and reset requests are limited per address and per client address, across every node.</summary>
 public sealed class AccountRateLimitTests(LegacyServerFixture fixture) : IClassFixture<LegacyServerFixture>
 {
     [Fact]
@@ -48,6 +48,23 @@ public sealed class AccountRateLimitTests(LegacyServerFixture fixture) : IClassF
         Assert.All(statuses.Take(20), status => Assert.Equal(HttpStatusCode.OK, status));
         Assert.Equal(HttpStatusCode.TooManyRequests, statuses[20]);
         Assert.Equal(HttpStatusCode.OK, other.Status);
+    }
+
+    [Fact]
+    public async Task Reset_LimitPerAddress_IsTheDeploymentsNotEachNodes()
+    {
+        await using var other = fixture.CreateNode();
+        var email = $"spread-{Guid.NewGuid():N}@tests.example";
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 4; i++)
+        {
+            // Behind a load balancer the requests land on either node.
+            using var browser = new Browser(i % 2 == 0 ? fixture.Server : other).From($"198.51.103.{i + 1}");
+            statuses.Add((await browser.SubmitAsync(await browser.NavigateAsync("/Account/ForgotPassword"), new Dictionary<string, string> { ["Email"] = email })).Status);
+        }
+
+        Assert.All(statuses.Take(3), status => Assert.Equal(HttpStatusCode.OK, status));
+        Assert.Equal(HttpStatusCode.TooManyRequests, statuses[3]);
     }
 
     private async Task<Page> RegisterAsync(string email, string address)

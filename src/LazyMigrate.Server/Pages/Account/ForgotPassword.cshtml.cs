@@ -1,13 +1,14 @@
 using System.ComponentModel.DataAnnotations;
 using LazyMigrate.Scripting;
 using LazyMigrate.Server.Account;
+using LazyMigrate.Server.Data;
 using LazyMigrate.Server.LazyMigration;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace LazyMigrate.Server.Pages.Account;
 
-public sealed class ForgotPasswordModel(PasswordResetRequests queue, AccountRateLimits limits) : PageModel
+public sealed class ForgotPasswordModel(PasswordResetRequests requests, LazyMigrateDbContext db, AccountRateLimits limits) : PageModel
 {
     [BindProperty]
     [Required(ErrorMessage = "Enter your email address.")]
@@ -21,7 +22,7 @@ public sealed class ForgotPasswordModel(PasswordResetRequests queue, AccountRate
     {
     }
 
-    public IActionResult OnPost()
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         if (!ModelState.IsValid)
         {
@@ -32,12 +33,12 @@ public sealed class ForgotPasswordModel(PasswordResetRequests queue, AccountRate
         // (our store, then the legacy systems) and the email happen in the background.
         if (EmailAddresses.Normalise(Email!) is { } email)
         {
-            if (!limits.TryRequestReset(email, HttpContext.Connection.RemoteIpAddress?.ToString()))
+            if (!await limits.TryRequestResetAsync(email, HttpContext.Connection.RemoteIpAddress?.ToString(), cancellationToken))
             {
                 return StatusCode(StatusCodes.Status429TooManyRequests);
             }
 
-            queue.Enqueue(email);
+            await requests.EnqueueAsync(db, email, cancellationToken);
         }
 
         Sent = true;

@@ -45,7 +45,7 @@ public sealed class RegisterModel(
         }
 
         var ip = HttpContext.Connection.RemoteIpAddress?.ToString();
-        if (!limits.TryRegister(email, ip))
+        if (!await limits.TryRegisterAsync(email, ip, cancellationToken))
         {
             return StatusCode(StatusCodes.Status429TooManyRequests);
         }
