@@ -1,6 +1,8 @@
 using System.Globalization;
 using LazyMigrate.Server.Account;
 using LazyMigrate.Server.Audit;
+using LazyMigrate.Server.BulkExport;
+using LazyMigrate.Server.BulkImport;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Demo;
 using LazyMigrate.Server.Email;
@@ -30,6 +32,8 @@ try
     builder.Services.AddAccounts();
     builder.Services.AddLogin();
     builder.Services.AddLazyMigration();
+    builder.Services.AddPullImport();
+    builder.Services.AddBulkExport();
     builder.Services.AddUsers();
     builder.Services.AddOidc();
     builder.Services.AddLegacyConnections();

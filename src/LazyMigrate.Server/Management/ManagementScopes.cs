@@ -15,6 +15,7 @@ public static class ManagementScopes
     public const string ReadClients = "read:clients";
     public const string UpdateClients = "update:clients";
     public const string ReadLogs = "read:logs";
+    public const string ExportUsers = "export:users";
 
     public static readonly IReadOnlyDictionary<string, string> All = new Dictionary<string, string>
     {
@@ -28,6 +29,7 @@ public static class ManagementScopes
         [ReadClients] = "Read OIDC clients",
         [UpdateClients] = "Create, change and delete OIDC clients, rotate their secrets",
         [ReadLogs] = "Read the audit log",
+        [ExportUsers] = "Export every user with their password hashes",
     };
 
     /// <summary>Requires <paramref name="scope"/> in the caller's access token; records it for the OpenAPI document.</summary>

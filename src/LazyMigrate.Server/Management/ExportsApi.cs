@@ -1,0 +1,41 @@
+using LazyMigrate.Server.BulkExport;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace LazyMigrate.Server.Management;
+
+/// <summary>/api/v1/jobs/users-exports and the file of a finished export: every user, hashes included, as JSON Lines.</summary>
+public static class ExportsApi
+{
+    public const string ContentType = "application/x-ndjson";
+
+    public static RouteGroupBuilder MapExportsApi(this RouteGroupBuilder api)
+    {
+        api.MapPost("/jobs/users-exports", StartExport).WithTags("Jobs").RequireScope(ManagementScopes.ExportUsers).WithName("StartUsersExport");
+        api.MapGet("/jobs/{id:guid}/file", GetExportFile).WithTags("Jobs").RequireScope(ManagementScopes.ExportUsers).WithName("GetExportFile")
+            .Produces(StatusCodes.Status200OK, contentType: ContentType);
+        return api;
+    }
+
+    /// <summary>Starts an export of every user; follow the job at <c>/api/v1/jobs/{id}</c>, then read its file.</summary>
+    public static async Task<Accepted<ExportJobView>> StartExport(HttpContext http, UserExports exports, CancellationToken cancellationToken)
+    {
+        var job = await exports.StartAsync(ApiProblems.Actor(http.User), cancellationToken);
+        return TypedResults.Accepted($"{ManagementExtensions.Prefix}/jobs/{job.Id}", job);
+    }
+
+    /// <summary>
+    /// The export's file as JSON Lines, streamed from the database (any node serves it); 409 until the job has
+    /// completed. The file holds password hashes: it is what the <c>export:users</c> scope is for.
+    /// </summary>
+    public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> GetExportFile(Guid id, UserExports exports, CancellationToken cancellationToken) =>
+        await exports.FindFileAsync(id, cancellationToken) switch
+        {
+            ExportFile.Ready => TypedResults.Stream(
+                stream => exports.CopyFileAsync(id, stream, cancellationToken),
+                ContentType,
+                $"users-{id:D}.jsonl"),
+            ExportFile.NotReady notReady => ApiProblems.Conflict(
+                $"The job is {notReady.State.ToString().ToLowerInvariant()}; its file is there once it has completed."),
+            _ => ApiProblems.NotFound("The export job"),
+        };
+}
