@@ -45,6 +45,7 @@ if [ -n "${legacy_demo:-}" ] && [ -z "${LazyMigrate__Connections__0__Name:-}" ];
   export LazyMigrate__Connections__0__Scripts__Login="$PWD/demo/legacy/login.js"
   export LazyMigrate__Connections__0__Scripts__GetUser="$PWD/demo/legacy/getUser.js"
   export LazyMigrate__Connections__0__Scripts__CountUsers="$PWD/demo/legacy/countUsers.js"
+  export LazyMigrate__Connections__0__Scripts__ListUsers="$PWD/demo/legacy/listUsers.js"
 fi
 
 # Local runs speak plain HTTP; a real deployment puts TLS in front (or uses an https issuer).
