@@ -24,7 +24,7 @@ public abstract record ExportFile
     public sealed record NotFound : ExportFile;
 
     /// <summary>The job has not completed (yet, or ever): there is no whole file to give.</summary>
-    public sealed record NotReady(JobState State) : ExportFile;
+    public sealed record NotReady(ExportJobView Job) : ExportFile;
 }
 
 /// <summary>Starting exports and reading their files; the job runner does the writing (<see cref="UserExportWork"/>).</summary>
@@ -51,13 +51,12 @@ public sealed class UserExports(LazyMigrateDbContext db, TimeProvider time, ILog
 
     public async Task<ExportFile> FindFileAsync(Guid id, CancellationToken cancellationToken)
     {
-        var job = await db.Jobs.AsNoTracking().Where(j => j.Id == id && j.Kind == JobKind.UsersExport)
-            .Select(j => new { j.State }).SingleOrDefaultAsync(cancellationToken);
+        var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == id && j.Kind == JobKind.UsersExport, cancellationToken);
         return job switch
         {
             null => new ExportFile.NotFound(),
             { State: JobState.Completed } => new ExportFile.Ready(id),
-            _ => new ExportFile.NotReady(job.State),
+            _ => new ExportFile.NotReady(ExportJobView.From(job)),
         };
     }
 

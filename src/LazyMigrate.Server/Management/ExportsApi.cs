@@ -25,7 +25,7 @@ public static class ExportsApi
 
     /// <summary>
     /// The export's file as JSON Lines, streamed from the database (any node serves it); 409 until the job has
-    /// completed. The file holds password hashes: it is what the <c>export:users</c> scope is for.
+    /// completed, with its <c>state</c>, <c>processed</c>, <c>total</c> and <c>error</c>. The file holds password hashes: it is what the <c>export:users</c> scope is for.
     /// </summary>
     public static async Task<Results<PushStreamHttpResult, ProblemHttpResult>> GetExportFile(Guid id, UserExports exports, CancellationToken cancellationToken) =>
         await exports.FindFileAsync(id, cancellationToken) switch
@@ -34,8 +34,18 @@ public static class ExportsApi
                 stream => exports.CopyFileAsync(id, stream, cancellationToken),
                 ContentType,
                 $"users-{id:D}.jsonl"),
-            ExportFile.NotReady notReady => ApiProblems.Conflict(
-                $"The job is {notReady.State.ToString().ToLowerInvariant()}; its file is there once it has completed."),
+            // The job's progress comes with the refusal, so a client with only export:users can wait on this one URL.
+            ExportFile.NotReady { Job: var job } => TypedResults.Problem(
+                statusCode: StatusCodes.Status409Conflict,
+                title: "Not completed",
+                detail: $"The export is {job.State.ToString().ToLowerInvariant()}; its file is there once it has completed.",
+                extensions: new Dictionary<string, object?>
+                {
+                    ["state"] = job.State.ToString(),
+                    ["processed"] = job.Processed,
+                    ["total"] = job.Total,
+                    ["error"] = job.Error,
+                }),
             _ => ApiProblems.NotFound("The export job"),
         };
 }

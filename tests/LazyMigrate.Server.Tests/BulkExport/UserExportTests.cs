@@ -90,7 +90,9 @@ public sealed class UserExportTests(ManagementApiFixture fixture) : IClassFixtur
 
         var id = await StartExportAsync(api);
         var early = await api.GetAsync($"/api/v1/jobs/{id}/file", TestContext.Current.CancellationToken);
-        await early.ProblemAsync(HttpStatusCode.Conflict);
+        var notYet = await early.ProblemAsync(HttpStatusCode.Conflict);
+        Assert.Equal("Pending", notYet.GetProperty("state").GetString());
+        Assert.Equal(0, notYet.GetProperty("processed").GetInt64());
         await RunExportAsync(id);
         var lines = await ReadFileAsync(api, id);
 
