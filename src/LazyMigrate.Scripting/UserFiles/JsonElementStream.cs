@@ -96,6 +96,22 @@ internal static class JsonElementStream
         ref int scan, ref long lineAtScan, int elementDepth, string? arrayProperty, ref bool inArray, ref bool arrayDone, ref string? property,
         Action<string, JsonElement>? topLevel)
     {
+        try
+        {
+            return Tokens(data, final, ref state, out consumed, out element, ref scan, ref lineAtScan, elementDepth, arrayProperty, ref inArray,
+                ref arrayDone, ref property, topLevel);
+        }
+        catch (JsonException ex) when (ex.LineNumber is { } line)
+        {
+            // The reader's state carries the line count across buffers: the line is the file's.
+            throw new JsonException($"the file is not valid JSON at line {line + 1}", ex);
+        }
+    }
+
+    private static bool Tokens(ReadOnlySpan<byte> data, bool final, ref JsonReaderState state, out int consumed, out JsonLineElement? element,
+        ref int scan, ref long lineAtScan, int elementDepth, string? arrayProperty, ref bool inArray, ref bool arrayDone, ref string? property,
+        Action<string, JsonElement>? topLevel)
+    {
         var reader = new Utf8JsonReader(data, final, state);
         element = null;
         consumed = 0;
@@ -123,6 +139,13 @@ internal static class JsonElementStream
                     continue;
                 }
 
+                if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0)
+                {
+                    arrayDone = true;
+                    consumed = (int)reader.BytesConsumed;
+                    return true;
+                }
+
                 if (reader.CurrentDepth == 0)
                 {
                     if (reader.TokenType != JsonTokenType.StartObject)
@@ -137,13 +160,6 @@ internal static class JsonElementStream
                 {
                     property = reader.GetString();
                     continue;
-                }
-
-                if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0)
-                {
-                    arrayDone = true;
-                    consumed = (int)reader.BytesConsumed;
-                    return true;
                 }
 
                 if (property == arrayProperty)

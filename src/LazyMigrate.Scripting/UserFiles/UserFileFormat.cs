@@ -36,8 +36,8 @@ public static class UserFileFormats
     };
 
     /// <summary>
-    /// Tells the format from the first bytes: a JSON array is Auth0's file; an object whose first property is
-    /// <c>users</c> holding an array is FusionAuth's; any other object starts JSON Lines; anything else is CSV.
+    /// Tells the format from the first bytes: a JSON array is Auth0's file; an object with a top-level
+    /// <c>users</c> array is FusionAuth's; any other object starts JSON Lines; anything else is CSV.
     /// </summary>
     public static UserFileFormat Detect(ReadOnlySpan<byte> prefix)
     {
@@ -59,11 +59,26 @@ public static class UserFileFormats
 
         try
         {
+            // The first object's top-level properties: FusionAuth's body has "users" (an array) among its few scalars.
             var reader = new System.Text.Json.Utf8JsonReader(first, isFinalBlock: false, state: default);
-            if (reader.Read() && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName && reader.ValueTextEquals("users"u8)
-                && reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.StartArray)
+            reader.Read();
+            while (reader.Read() && reader.TokenType == System.Text.Json.JsonTokenType.PropertyName)
             {
-                return UserFileFormat.FusionAuth;
+                var isUsers = reader.ValueTextEquals("users"u8);
+                if (!reader.Read())
+                {
+                    break;
+                }
+
+                if (isUsers && reader.TokenType == System.Text.Json.JsonTokenType.StartArray)
+                {
+                    return UserFileFormat.FusionAuth;
+                }
+
+                if (reader.TokenType is System.Text.Json.JsonTokenType.StartObject or System.Text.Json.JsonTokenType.StartArray && !reader.TrySkip())
+                {
+                    break;
+                }
             }
         }
         catch (System.Text.Json.JsonException)
