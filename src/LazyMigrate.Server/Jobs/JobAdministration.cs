@@ -82,9 +82,10 @@ public sealed class JobAdministration(LazyMigrateDbContext db, JobRunner runner,
     public const int MaxLimit = 200;
 
     /// <summary>Newest first; <paramref name="before"/> is the last page's <c>next</c> cursor.</summary>
-    public async Task<(IReadOnlyList<JobView> Items, string? Next)> ListAsync(int limit, string? before, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<JobView> Items, string? Next)> ListAsync(IReadOnlyCollection<JobKind> kinds, int limit, string? before,
+        CancellationToken cancellationToken)
     {
-        var query = db.Jobs.AsNoTracking();
+        var query = db.Jobs.AsNoTracking().Where(j => kinds.Contains(j.Kind));
         if (ParseCursor(before) is { } cursor)
         {
             query = query.Where(j => j.CreatedAt < cursor.At || (j.CreatedAt == cursor.At && j.Id.CompareTo(cursor.Id) < 0));
@@ -102,6 +103,10 @@ public sealed class JobAdministration(LazyMigrateDbContext db, JobRunner runner,
     }
 
     public static bool IsValidCursor(string? cursor) => cursor is null || ParseCursor(cursor) is not null;
+
+    /// <summary>The job's kind, or null when there is no such job (for the caller's permission check before anything else).</summary>
+    public async Task<JobKind?> KindOfAsync(Guid id, CancellationToken cancellationToken) =>
+        await db.Jobs.Where(j => j.Id == id).Select(j => (JobKind?)j.Kind).SingleOrDefaultAsync(cancellationToken);
 
     public async Task<JobView?> GetAsync(Guid id, CancellationToken cancellationToken)
     {

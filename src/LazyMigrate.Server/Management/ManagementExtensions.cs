@@ -41,7 +41,8 @@ public static class ManagementExtensions
             .MapStatsApi()
             .MapConnectionsApi()
             .MapClientsApi()
-            .MapAuditApi();
+            .MapAuditApi()
+            .MapJobsApi();
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         return app;
