@@ -8,6 +8,7 @@ using LazyMigrate.Server.Demo;
 using LazyMigrate.Server.Email;
 using LazyMigrate.Server.Hosting;
 using LazyMigrate.Server.Identities;
+using LazyMigrate.Server.Jobs;
 using LazyMigrate.Server.LazyMigration;
 using LazyMigrate.Server.LegacyConnections;
 using LazyMigrate.Server.Login;
@@ -32,6 +33,8 @@ try
     builder.Services.AddAccounts();
     builder.Services.AddLogin();
     builder.Services.AddLazyMigration();
+    builder.Services.AddJobs();
+    builder.Services.AddBulkImport();
     builder.Services.AddPullImport();
     builder.Services.AddBulkExport();
     builder.Services.AddUsers();

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using LazyMigrate.Scripting.Crypto;
+using LazyMigrate.Server.Account;
 
 namespace LazyMigrate.Server.BulkExport;
 
@@ -14,9 +15,6 @@ namespace LazyMigrate.Server.BulkExport;
 /// </summary>
 public static class ExportedPasswordHash
 {
-    /// <summary>What Identity keeps in <c>PasswordHash</c> for a user holding a legacy hash: this prefix, then the descriptor.</summary>
-    public const string LegacyPrefix = "legacy:";
-
     /// <summary>The <c>custom_password_hash</c> for a stored hash; null when the user has none (or one no one could use).</summary>
     public static JsonObject? ToAuth0(string? storedHash)
     {
@@ -25,9 +23,10 @@ public static class ExportedPasswordHash
             return null;
         }
 
-        if (storedHash.StartsWith(LegacyPrefix, StringComparison.Ordinal))
+        if (LegacyCredential.TryRead(storedHash, out var legacy))
         {
-            return LegacyPasswordHash.Deserialize(storedHash[LegacyPrefix.Length..]).ToAuth0();
+            // One that cannot be read is left out rather than guessed at: the user resets, as after an import without a hash.
+            return legacy?.ToAuth0();
         }
 
         return ToPhc(storedHash) is { } phc

@@ -11,8 +11,9 @@ namespace LazyMigrate.Server.BulkExport;
 /// <summary>
 /// Writes every user as JSON Lines (see <see cref="ExportLine"/>) into the job's <see cref="JobFileChunk"/>s, so any
 /// node can serve the file whichever wrote it. Users are read by keyset on (created, id), a batch at a time; each
-/// batch's chunks, the checkpoint (the last user written) and the count go in one transaction, so a job resumed after
-/// a crash or on another node continues after the last committed user: no line twice, none missing. Users created
+/// batch's chunks, the checkpoint (the last user written) and the count go in one transaction, made only while this
+/// node holds the job's lease, so a job resumed after a crash or on another node continues after the last committed
+/// user: no line twice, none missing. Users created
 /// while the export runs are included when they sort after the checkpoint.
 /// </summary>
 public sealed class UserExportWork(IServiceScopeFactory scopes, TimeProvider time, ILogger<UserExportWork> logger) : IJobWork
@@ -88,17 +89,31 @@ public sealed class UserExportWork(IServiceScopeFactory scopes, TimeProvider tim
             var processed = job.Processed + page.Count;
             var now = time.GetUtcNow();
             var strategy = db.Database.CreateExecutionStrategy();
-            await strategy.ExecuteAsync(async () =>
+            var committed = await strategy.ExecuteAsync(async () =>
             {
                 db.ChangeTracker.Clear();
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-                db.JobFileChunks.AddRange(chunks);
-                await db.SaveChangesAsync(cancellationToken);
-                await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(
+                // The checkpoint moves only while this node holds the job: paused, cancelled or taken over by another
+                // node (its lease lapsed), the batch is rolled back and the other node writes it, once.
+                var held = await db.Jobs.Where(j => j.Id == job.Id && j.LeaseOwner == job.LeaseOwner && j.State == JobState.Running).ExecuteUpdateAsync(
                     s => s.SetProperty(j => j.Checkpoint, checkpoint).SetProperty(j => j.Processed, processed).SetProperty(j => j.UpdatedAt, now),
                     cancellationToken);
+                if (held == 0)
+                {
+                    await transaction.RollbackAsync(cancellationToken);
+                    return false;
+                }
+
+                db.JobFileChunks.AddRange(chunks);
+                await db.SaveChangesAsync(cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
+                return true;
             });
+            if (!committed)
+            {
+                logger.LogInformation("Export job {JobId} stops: it is no longer running on this node", job.Id);
+                return;
+            }
 
             job.Checkpoint = checkpoint;
             job.Processed = processed;

@@ -4,14 +4,6 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LazyMigrate.Server.BulkExport;
 
-/// <summary>An export job as the API shows it.</summary>
-public sealed record ExportJobView(Guid Id, JobKind Kind, JobState State, long Processed, long? Total, string? Error,
-    string RequestedBy, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt)
-{
-    public static ExportJobView From(Job job) =>
-        new(job.Id, job.Kind, job.State, job.Processed, job.Total, job.Error, job.RequestedBy, job.CreatedAt, job.FinishedAt);
-}
-
 /// <summary>What reading an export's file found.</summary>
 public abstract record ExportFile
 {
@@ -24,13 +16,13 @@ public abstract record ExportFile
     public sealed record NotFound : ExportFile;
 
     /// <summary>The job has not completed (yet, or ever): there is no whole file to give.</summary>
-    public sealed record NotReady(ExportJobView Job) : ExportFile;
+    public sealed record NotReady(JobView Job) : ExportFile;
 }
 
 /// <summary>Starting exports and reading their files; the job runner does the writing (<see cref="UserExportWork"/>).</summary>
-public sealed class UserExports(LazyMigrateDbContext db, TimeProvider time, ILogger<UserExports> logger)
+public sealed class UserExports(LazyMigrateDbContext db, JobRunner runner, TimeProvider time, ILogger<UserExports> logger)
 {
-    public async Task<ExportJobView> StartAsync(string actor, CancellationToken cancellationToken)
+    public async Task<JobView> StartAsync(string actor, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var job = new Job
@@ -46,7 +38,8 @@ public sealed class UserExports(LazyMigrateDbContext db, TimeProvider time, ILog
         db.Jobs.Add(job);
         await db.SaveChangesAsync(cancellationToken);
         logger.LogInformation("Export job {JobId} requested by {Actor}", job.Id, actor);
-        return ExportJobView.From(job);
+        runner.Wake();
+        return JobView.From(job, new Dictionary<string, long>());
     }
 
     public async Task<ExportFile> FindFileAsync(Guid id, CancellationToken cancellationToken)
@@ -56,7 +49,7 @@ public sealed class UserExports(LazyMigrateDbContext db, TimeProvider time, ILog
         {
             null => new ExportFile.NotFound(),
             { State: JobState.Completed } => new ExportFile.Ready(id),
-            _ => new ExportFile.NotReady(ExportJobView.From(job)),
+            _ => new ExportFile.NotReady(JobView.From(job, new Dictionary<string, long>())),
         };
     }
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using System.Threading.RateLimiting;
 using LazyMigrate.Scripting;
 using LazyMigrate.Scripting.UserFiles;
@@ -56,30 +55,33 @@ public sealed class ListUsersSource(
 
         var cursor = checkpoint is null ? null
             : checkpoint.StartsWith(CursorCheckpointPrefix, StringComparison.Ordinal) ? checkpoint[CursorCheckpointPrefix.Length..]
-            : throw new UserSourceException($"the job's checkpoint '{checkpoint}' is not a listUsers cursor");
+            : throw new JobFailedException($"the job's checkpoint '{checkpoint}' is not a listUsers cursor");
         var connection = await ConnectionAsync(cancellationToken);
         if (string.IsNullOrWhiteSpace(connection.ListUsersScript))
         {
-            throw new UserSourceException($"connection '{connection.Name}' has no listUsers script");
+            throw new JobFailedException($"connection '{connection.Name}' has no listUsers script");
         }
 
         var pageSize = _settings.PageSize;
         // Tokens are users: each page takes as many as it may hold, so the rate holds whatever the page size. The
         // bucket holds at least one page, or a page bigger than a second's worth could never be taken.
-        using var limiter = new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-        {
-            TokenLimit = Math.Max(_settings.Rate, pageSize),
-            TokensPerPeriod = _settings.Rate,
-            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-            QueueLimit = Math.Max(_settings.Rate, pageSize),
-            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            AutoReplenishment = true,
-        });
+        using var limiter = _settings.Rate is { } rate
+            ? new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = Math.Max(rate, pageSize),
+                TokensPerPeriod = rate,
+                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                QueueLimit = Math.Max(rate, pageSize),
+                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+                AutoReplenishment = true,
+            })
+            : null;
         var retry = RetryPipeline(connection.Name);
         while (true)
         {
-            using (var lease = await limiter.AcquireAsync(pageSize, cancellationToken))
+            if (limiter is not null)
             {
+                using var lease = await limiter.AcquireAsync(pageSize, cancellationToken);
                 if (!lease.IsAcquired)
                 {
                     throw new InvalidOperationException("the pull import's rate limiter refused a page it was sized for");
@@ -93,13 +95,13 @@ public sealed class ListUsersSource(
             if (result.Outcome is not ScriptOutcome.Listed listed)
             {
                 var failed = result.Outcome as ScriptOutcome.Failed;
-                throw new UserSourceException(
+                throw new JobFailedException(
                     $"listUsers failed after {cursor ?? "the start"} ({failed?.Reason.ToString() ?? result.Outcome.GetType().Name}): {failed?.Message}");
             }
 
             if (listed.NextCursor is not null && listed.NextCursor == cursor)
             {
-                throw new UserSourceException($"listUsers answered the cursor '{cursor}' it was given as the next one; the import would never end");
+                throw new JobFailedException($"listUsers answered the cursor '{cursor}' it was given as the next one; the import would never end");
             }
 
             // A refused row's position is kept in 200 characters: a long cursor is shortened, the entry number never.
@@ -151,7 +153,7 @@ public sealed class ListUsersSource(
         // Only an Importing connection runs scripts: a disconnected legacy system is never asked again.
         var importing = await catalog.ImportingAsync(cancellationToken);
         return importing.FirstOrDefault(c => string.Equals(c.Name, job.Connection, StringComparison.Ordinal))?.Definition
-            ?? throw new UserSourceException($"connection '{job.Connection}' does not exist or is not Importing; its scripts do not run");
+            ?? throw new JobFailedException($"connection '{job.Connection}' does not exist or is not Importing; its scripts do not run");
     }
 
     private ScriptContext Context() => new() { RequestId = "job:" + job.Id };
@@ -170,41 +172,14 @@ public sealed class ListUsersSourceFactory(
     public IUserSource Create(Job job) => new ListUsersSource(job, catalog, scripts, options.Value, logger, time);
 }
 
-/// <summary>A pull import's own options, from its job: users per second and users per page.</summary>
-public sealed record PullImportSettings(int Rate, int PageSize)
+/// <summary>A pull import's pace and page, from its job's options (<see cref="ImportJobOptions"/>).</summary>
+/// <param name="Rate">Users per second at most; null: as fast as the legacy system answers.</param>
+public sealed record PullImportSettings(int? Rate, int PageSize)
 {
-    public const int DefaultRate = 100;
-
-    public const int DefaultPageSize = 500;
-
-    /// <summary>Most users per second a job may ask for.</summary>
-    public const int MaxRate = 100_000;
-
-    /// <summary>Reads <c>rate</c> and <c>pageSize</c> from the job's options, within their bounds.</summary>
     public static PullImportSettings Read(string? options)
     {
-        int? rate = null, pageSize = null;
-        if (!string.IsNullOrWhiteSpace(options))
-        {
-            using var document = JsonDocument.Parse(options);
-            foreach (var property in document.RootElement.ValueKind == JsonValueKind.Object ? document.RootElement.EnumerateObject() : default)
-            {
-                if (property.Value.ValueKind == JsonValueKind.Number && property.Value.TryGetInt32(out var value))
-                {
-                    if (property.NameEquals("rate"))
-                    {
-                        rate = value;
-                    }
-                    else if (property.NameEquals("pageSize"))
-                    {
-                        pageSize = value;
-                    }
-                }
-            }
-        }
-
-        return new PullImportSettings(
-            Math.Clamp(rate ?? DefaultRate, 1, MaxRate),
-            Math.Clamp(pageSize ?? DefaultPageSize, 1, ListUsersLimits.MaxPageSize));
+        var job = ImportJobOptions.Read(options);
+        // A script's page is capped lower than a file's: each is one call, inside one deadline, into one worker.
+        return new PullImportSettings(job.Rate is { } rate ? Math.Max(1, rate) : null, Math.Clamp(job.PageSize, 1, ListUsersLimits.MaxPageSize));
     }
 }

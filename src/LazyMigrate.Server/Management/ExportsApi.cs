@@ -1,4 +1,5 @@
 using LazyMigrate.Server.BulkExport;
+using LazyMigrate.Server.Jobs;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace LazyMigrate.Server.Management;
@@ -17,7 +18,7 @@ public static class ExportsApi
     }
 
     /// <summary>Starts an export of every user; follow the job at <c>/api/v1/jobs/{id}</c>, then read its file.</summary>
-    public static async Task<Accepted<ExportJobView>> StartExport(HttpContext http, UserExports exports, CancellationToken cancellationToken)
+    public static async Task<Accepted<JobView>> StartExport(HttpContext http, UserExports exports, CancellationToken cancellationToken)
     {
         var job = await exports.StartAsync(ApiProblems.Actor(http.User), cancellationToken);
         return TypedResults.Accepted($"{ManagementExtensions.Prefix}/jobs/{job.Id}", job);
@@ -42,7 +43,7 @@ public static class ExportsApi
                 extensions: new Dictionary<string, object?>
                 {
                     ["state"] = job.State.ToString(),
-                    ["processed"] = job.Processed,
+                    ["processed"] = job.Counts.Processed,
                     ["total"] = job.Total,
                     ["error"] = job.Error,
                 }),

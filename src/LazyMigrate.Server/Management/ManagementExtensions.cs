@@ -42,6 +42,7 @@ public static class ManagementExtensions
             .MapConnectionsApi()
             .MapClientsApi()
             .MapAuditApi()
+            .MapJobsApi()
             .MapExportsApi();
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();

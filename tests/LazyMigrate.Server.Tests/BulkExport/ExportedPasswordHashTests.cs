@@ -1,4 +1,5 @@
 using LazyMigrate.Scripting.Crypto;
+using LazyMigrate.Server.Account;
 using LazyMigrate.Server.BulkExport;
 using LazyMigrate.Server.Data;
 using Microsoft.AspNetCore.Identity;
@@ -51,7 +52,7 @@ public sealed class ExportedPasswordHashTests
         // htpasswd -nbB -C 5 u 'correct horse 9' (apache2-utils)
         var bcrypt = LegacyPasswordHash.FromBcrypt("$2y$05$NZgs64Ce2zfEdBgkyc2SzOQxvyaYEf4u7WZyDcTer3bNDi6LhAfOC");
 
-        var exported = Exported(ExportedPasswordHash.LegacyPrefix + bcrypt.Serialize());
+        var exported = Exported(LegacyCredential.Store(bcrypt));
 
         Assert.Equal(bcrypt, exported);
     }

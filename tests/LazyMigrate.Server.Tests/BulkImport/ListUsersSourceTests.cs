@@ -120,7 +120,7 @@ public sealed class ListUsersSourceTests(PullImportServerFixture fixture) : ICla
     [Fact]
     public async Task ReadAsync_AScriptAnsweringTheSameCursor_FailsRatherThanLoopingForever()
     {
-        var error = await Assert.ThrowsAsync<UserSourceException>(() => ReadAllAsync(Source("looping")));
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => ReadAllAsync(Source("looping")));
 
         Assert.Contains("never end", error.Message, StringComparison.Ordinal);
     }
@@ -128,17 +128,16 @@ public sealed class ListUsersSourceTests(PullImportServerFixture fixture) : ICla
     [Fact]
     public async Task ReadAsync_AConnectionThatIsNotImporting_Fails()
     {
-        var error = await Assert.ThrowsAsync<UserSourceException>(() => ReadAllAsync(Source("no-such-connection")));
+        var error = await Assert.ThrowsAsync<JobFailedException>(() => ReadAllAsync(Source("no-such-connection")));
 
         Assert.Contains("not Importing", error.Message, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData(null, PullImportSettings.DefaultRate, PullImportSettings.DefaultPageSize)]
+    [InlineData(null, null, 1000)]
     [InlineData("""{"rate":200,"pageSize":500}""", 200, 500)]
-    [InlineData("""{"rate":0,"pageSize":1000000}""", 1, 1000)]
-    [InlineData("""{"connection":"legacy","source":"listUsers","rate":-5}""", 1, PullImportSettings.DefaultPageSize)]
-    public void Settings_AreReadFromTheJobsOptions_WithinTheirBounds(string? options, int rate, int pageSize)
+    [InlineData("""{"pageSize":5000}""", null, 1000)]
+    public void Settings_AreTheJobsOptions_WithAScriptsPageCappedAtItsMaximum(string? options, int? rate, int pageSize)
     {
         Assert.Equal(new PullImportSettings(rate, pageSize), PullImportSettings.Read(options));
     }
@@ -160,7 +159,7 @@ public sealed class ListUsersSourceFailureTests(DeadPullImportServerFixture fixt
         });
         var retriesBefore = fixture.Log.Occurrences("retry 2 of 2");
 
-        var error = await Assert.ThrowsAsync<UserSourceException>(async () =>
+        var error = await Assert.ThrowsAsync<JobFailedException>(async () =>
         {
             await foreach (var page in source.ReadAsync(null, TestContext.Current.CancellationToken))
             {
