@@ -58,7 +58,8 @@ public static partial class ImportCommands
 
         var file = new StreamContent(stream, 64 * 1024);
         file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        content.Add(file, "users", path.Name);
+        // A form field without a file name, which is how the server's multipart reader takes the users part.
+        content.Add(file, "users");
         using var response = await client.Http.PostAsync("api/v1/jobs/users-imports", content, cancellationToken);
         return await ManagementClient.EnsureAsync(response, cancellationToken);
     }
