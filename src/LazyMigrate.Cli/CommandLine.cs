@@ -30,7 +30,8 @@ public static class CommandLine
             return ScriptCommands.Failure;
         }
 
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
+        // Our failures reach the catch below (one line, exit 2) instead of the library's handler (a stack trace, exit 1).
+        var configuration = new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false };
         try
         {
             return await parseResult.InvokeAsync(configuration, cancellationToken);

@@ -37,7 +37,7 @@ public static partial class ImportCommands
             var job = await UploadAsync(client, path, parsed.GetRequiredValue(connection), parsed.GetValue(format), token);
             var id = job.GetProperty("id").GetString()!;
             var final = await JobProgress.FollowAsync(error, "Importing", server.Interval(parsed), ct => client.GetJsonAsync($"api/v1/jobs/{id}", ct), token);
-            var refused = await client.GetJsonAsync($"api/v1/jobs/{id}/errors", token);
+            var refused = await client.GetJsonAsync($"api/v1/jobs/{id}/errors?limit={RefusedRowsShown}", token);
             await ReportAsync(output, id, final, refused);
             return JobProgress.State(final) != "completed" ? ScriptCommands.Failure
                 : JobProgress.Number(final, "refused") is > 0 ? ScriptCommands.NotAccepted
@@ -80,16 +80,19 @@ public static partial class ImportCommands
             }
         }
 
+        if (job.TryGetProperty("refusedByReason", out var reasons) && reasons.ValueKind == JsonValueKind.Object && reasons.EnumerateObject().Any())
+        {
+            await output.WriteLineAsync("Refused rows by reason:");
+            foreach (var reasonCount in reasons.EnumerateObject().OrderByDescending(r => r.Value.GetInt64()))
+            {
+                await output.WriteLineAsync($"  {reasonCount.Name,-24} {reasonCount.Value.GetInt64(),12:N0}");
+            }
+        }
+
         var rows = Rows(refused);
         if (rows.Count == 0)
         {
             return;
-        }
-
-        await output.WriteLineAsync("Refused rows by reason:");
-        foreach (var group in rows.GroupBy(r => Text(r, "reason") ?? "?").OrderByDescending(g => g.Count()))
-        {
-            await output.WriteLineAsync($"  {group.Key,-24} {group.Count(),8:N0}");
         }
 
         await output.WriteLineAsync($"First refused rows (all of them: GET /api/v1/jobs/{id}/errors):");

@@ -57,6 +57,17 @@ public static class JobProgress
 
     public static bool IsFinal(string state) => state is "completed" or "failed" or "cancelled";
 
-    public static long? Number(JsonElement job, string name) =>
-        job.ValueKind == JsonValueKind.Object && job.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64() : null;
+    /// <summary>A count of a job (<c>counts.NAME</c> in a job, <c>NAME</c> in an export's progress answer).</summary>
+    public static long? Number(JsonElement job, string name)
+    {
+        if (job.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        var holder = job.TryGetProperty("counts", out var counts) && counts.ValueKind == JsonValueKind.Object ? counts : job;
+        return holder.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64()
+            : job.TryGetProperty(name, out var top) && top.ValueKind == JsonValueKind.Number ? top.GetInt64()
+            : null;
+    }
 }

@@ -9,7 +9,7 @@ namespace LazyMigrate.Cli;
 /// </summary>
 public sealed class ServerOptions
 {
-    public Option<Uri?> Server { get; } = new("--server") { Description = "the server's base URL (or LAZYMIGRATE_SERVER)" };
+    public Option<string?> Server { get; } = new("--server") { Description = "the server's base URL (or LAZYMIGRATE_SERVER)" };
 
     public Option<string?> ClientId { get; } = new("--client-id") { Description = "a machine client's id (or LAZYMIGRATE_CLIENT_ID)" };
 
@@ -29,12 +29,11 @@ public sealed class ServerOptions
 
     public Task<ManagementClient> ConnectAsync(ParseResult parsed, string scope, HttpMessageHandler? handler, CancellationToken cancellationToken)
     {
-        var server = parsed.GetValue(Server)
-            ?? (Environment.GetEnvironmentVariable("LAZYMIGRATE_SERVER") is { Length: > 0 } url ? new Uri(url) : null)
+        var url = parsed.GetValue(Server) ?? Environment.GetEnvironmentVariable("LAZYMIGRATE_SERVER")
             ?? throw new CliException("--server (or LAZYMIGRATE_SERVER) is required");
-        if (!server.IsAbsoluteUri || server.Scheme is not ("http" or "https"))
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var server) || server.Scheme is not ("http" or "https"))
         {
-            throw new CliException($"--server {server}: expected an http or https URL");
+            throw new CliException($"--server {url}: expected an http or https URL");
         }
 
         var clientId = parsed.GetValue(ClientId) ?? Environment.GetEnvironmentVariable("LAZYMIGRATE_CLIENT_ID")
