@@ -78,6 +78,8 @@ export LazyMigrate__Clients__1__Scopes__6=read:stats
 export LazyMigrate__Clients__1__Scopes__7=read:clients
 export LazyMigrate__Clients__1__Scopes__8=update:clients
 export LazyMigrate__Clients__1__Scopes__9=read:logs
+export LazyMigrate__Clients__1__Scopes__10=import:users
+export LazyMigrate__Clients__1__Scopes__11=export:users
 
 # Node.js and npm bundle the console's script editor (CodeMirror, pinned by package-lock.json) during the build;
 # without them the editor is a plain textarea.

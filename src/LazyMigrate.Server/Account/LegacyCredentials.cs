@@ -87,6 +87,12 @@ public sealed class LegacyAwarePasswordHasher(IOptions<PasswordHasherOptions> op
             logger.LogWarning("The legacy hash of user {UserId} cannot be verified: {Reason}", user.Id, ex.Message);
             verified = false;
         }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            // A value the format's parser cannot decode (bad hex, base64): a failed sign-in, not an error page. No message: it may quote the value.
+            logger.LogWarning("The legacy {Format} hash of user {UserId} cannot be decoded", legacy?.Format, user.Id);
+            verified = false;
+        }
 
         if (legacy is null)
         {

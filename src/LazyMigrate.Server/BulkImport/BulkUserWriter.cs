@@ -59,6 +59,9 @@ public sealed class BulkUserWriter(LazyMigrateDbContext db, ILookupNormalizer no
                     refusal text, detail text, outcome text, user_id uuid) ON COMMIT DROP
                 """, [], cancellationToken);
             await CopyAsync(connection, job.Connection!, page.Rows, cancellationToken);
+            // A temporary table has no statistics: without them the planner may hash-join every page against all users
+            // instead of probing the unique indexes, and each page would cost more as the store grows.
+            await ExecuteAsync(connection, "ANALYZE import_rows", [], cancellationToken);
 
             var now = time.GetUtcNow();
             var parameters = new[] { ("c", (object)job.Connection!), ("now", now), ("forever", DateTimeOffset.MaxValue) };

@@ -12,6 +12,9 @@ public sealed class JobsOptions
     /// <summary>How long a node holds a job without renewing its lease; after that another node takes it over (it crashed).</summary>
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>False: this node never runs jobs (it still creates and steers them); for nodes kept for sign-ins only.</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>How often each node looks for work (a job created or resumed on the node itself wakes it at once).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 }
@@ -54,6 +57,11 @@ public sealed class JobRunner(IServiceScopeFactory scopes, IOptions<JobsOptions>
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (!options.Value.Enabled)
+        {
+            return;
+        }
+
         while (!stoppingToken.IsCancellationRequested)
         {
             try

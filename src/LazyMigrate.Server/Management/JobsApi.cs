@@ -201,7 +201,7 @@ public static class JobsApi
         var verify = new List<string>();
         while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
         {
-            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.IsFormDisposition())
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
             {
                 return (null, new() { ["body"] = ["Every part needs a form-data Content-Disposition with its field name."] });
             }
