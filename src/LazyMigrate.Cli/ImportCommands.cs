@@ -58,8 +58,7 @@ public static partial class ImportCommands
 
         var file = new StreamContent(stream, 64 * 1024);
         file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-        // A form field without a file name, which is how the server's multipart reader takes the users part.
-        content.Add(file, "users");
+        content.Add(file, "users", path.Name);
         using var response = await client.Http.PostAsync("api/v1/jobs/users-imports", content, cancellationToken);
         return await ManagementClient.EnsureAsync(response, cancellationToken);
     }

@@ -71,7 +71,7 @@ public sealed class RoundTripTests(RoundTripFixture fixture) : IClassFixture<Rou
         using var upload = new MultipartFormDataContent
         {
             { new StringContent("previous"), "connection" },
-            { new ByteArrayContent(file) { Headers = { ContentType = new MediaTypeHeaderValue("application/x-ndjson") } }, "users" },
+            { new ByteArrayContent(file) { Headers = { ContentType = new MediaTypeHeaderValue("application/x-ndjson") } }, "users", "users.jsonl" },
         };
         var import = await target.PostAsync("/api/v1/jobs/users-imports", upload, TestContext.Current.CancellationToken);
         Assert.True(import.StatusCode == HttpStatusCode.Accepted, await import.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
