@@ -45,6 +45,7 @@ if [ -n "${legacy_demo:-}" ] && [ -z "${LazyMigrate__Connections__0__Name:-}" ];
   export LazyMigrate__Connections__0__Scripts__Login="$PWD/demo/legacy/login.js"
   export LazyMigrate__Connections__0__Scripts__GetUser="$PWD/demo/legacy/getUser.js"
   export LazyMigrate__Connections__0__Scripts__CountUsers="$PWD/demo/legacy/countUsers.js"
+  export LazyMigrate__Connections__0__Scripts__ListUsers="$PWD/demo/legacy/listUsers.js"
 fi
 
 # Local runs speak plain HTTP; a real deployment puts TLS in front (or uses an https issuer).
@@ -77,6 +78,8 @@ export LazyMigrate__Clients__1__Scopes__6=read:stats
 export LazyMigrate__Clients__1__Scopes__7=read:clients
 export LazyMigrate__Clients__1__Scopes__8=update:clients
 export LazyMigrate__Clients__1__Scopes__9=read:logs
+export LazyMigrate__Clients__1__Scopes__10=import:users
+export LazyMigrate__Clients__1__Scopes__11=export:users
 
 # Node.js and npm bundle the console's script editor (CodeMirror, pinned by package-lock.json) during the build;
 # without them the editor is a plain textarea.

@@ -1,3 +1,3 @@
 using LazyMigrate.Cli;
 
-return await ScriptCommands.RunAsync(args, Console.Out, Console.Error);
+return await CommandLine.RunAsync(args, Console.Out, Console.Error);

@@ -25,7 +25,12 @@ public static class ScriptCommands
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
     };
 
-    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    /// <summary>Runs the whole command line (kept here for the callers that only know the script commands).</summary>
+    public static Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default) =>
+        CommandLine.RunAsync(args, output, error, cancellationToken: cancellationToken);
+
+    /// <summary>The <c>script</c> command: <c>try</c> and <c>check</c>.</summary>
+    public static Command Create(TextWriter output, TextWriter error)
     {
         var file = new Argument<FileInfo>("FILE") { Description = "the script file" };
         var function = new Option<string>("--function") { Description = "login or getUser", Required = true };
@@ -45,19 +50,8 @@ public static class ScriptCommands
         };
         var checkFile = new Argument<FileInfo>("FILE") { Description = "the script file" };
         var checkCommand = new Command("check", "report syntax errors with line and column") { checkFile };
-        var root = new RootCommand("LazyMigrate command line") { new Command("script", "try and check connection scripts") { tryCommand, checkCommand } };
-
-        var exitCode = Failure;
-        tryCommand.SetAction(async (parsed, token) =>
-        {
-            exitCode = await TryAsync(parsed, output, error, token);
-            return exitCode;
-        });
-        checkCommand.SetAction(parsed =>
-        {
-            exitCode = Check(parsed.GetRequiredValue(checkFile), output, error);
-            return exitCode;
-        });
+        tryCommand.SetAction((parsed, token) => TryAsync(parsed, output, error, token));
+        checkCommand.SetAction(parsed => Check(parsed.GetRequiredValue(checkFile), output, error));
 
         async Task<int> TryAsync(ParseResult parsed, TextWriter stdout, TextWriter stderr, CancellationToken token)
         {
@@ -121,21 +115,7 @@ public static class ScriptCommands
             };
         }
 
-        var parseResult = root.Parse(args);
-        if (parseResult.Errors.Count > 0)
-        {
-            foreach (var parseError in parseResult.Errors)
-            {
-                await error.WriteLineAsync(parseError.Message);
-            }
-
-            return Failure;
-        }
-
-        var configuration = new InvocationConfiguration { Output = output, Error = error };
-        var code = await parseResult.InvokeAsync(configuration, cancellationToken);
-        // Help and version report their own code; our commands report the outcome's.
-        return parseResult.CommandResult.Command == tryCommand || parseResult.CommandResult.Command == checkCommand ? exitCode : code;
+        return new Command("script", "try and check connection scripts") { tryCommand, checkCommand };
     }
 
     private static int Check(FileInfo path, TextWriter output, TextWriter error)

@@ -15,6 +15,12 @@ public interface ILegacyUserScripts
     /// <summary>Runs the connection's optional <c>countUsers</c> script: how many users does the legacy system hold?</summary>
     Task<ScriptResult> CountUsersAsync(LegacyConnection connection, ScriptContext context, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Runs the connection's optional <c>listUsers</c> script: the page of at most <paramref name="limit"/> users after
+    /// <paramref name="cursor"/> (null: the first page), for a pull import.
+    /// </summary>
+    Task<ScriptResult> ListUsersAsync(LegacyConnection connection, string? cursor, int limit, ScriptContext context, CancellationToken cancellationToken = default);
+
     /// <summary>Parses a script without running it; syntax errors come back with line and column.</summary>
     ScriptValidation Validate(string source);
 }

@@ -16,6 +16,8 @@ public sealed record LegacyConnection
 
     public string? CountUsersScript { get; init; }
 
+    public string? ListUsersScript { get; init; }
+
     /// <summary>Exposed to scripts as <c>configuration</c> (alias <c>env</c>), read-only.</summary>
     public IReadOnlyDictionary<string, string> Settings { get; init; } = new Dictionary<string, string>();
 

@@ -43,13 +43,16 @@ public sealed class LegacyUserScripts : ILegacyUserScripts
     }
 
     public Task<ScriptResult> LoginAsync(LegacyConnection connection, string identifier, string password, ScriptContext context, CancellationToken cancellationToken = default) =>
-        RunAsync(connection, ScriptKind.Login, identifier, password, context, cancellationToken);
+        RunAsync(connection, ScriptKind.Login, identifier, password, 0, context, cancellationToken);
 
     public Task<ScriptResult> GetUserAsync(LegacyConnection connection, string identifier, ScriptContext context, CancellationToken cancellationToken = default) =>
-        RunAsync(connection, ScriptKind.GetUser, identifier, null, context, cancellationToken);
+        RunAsync(connection, ScriptKind.GetUser, identifier, null, 0, context, cancellationToken);
 
     public Task<ScriptResult> CountUsersAsync(LegacyConnection connection, ScriptContext context, CancellationToken cancellationToken = default) =>
-        RunAsync(connection, ScriptKind.CountUsers, null, null, context, cancellationToken);
+        RunAsync(connection, ScriptKind.CountUsers, null, null, 0, context, cancellationToken);
+
+    public Task<ScriptResult> ListUsersAsync(LegacyConnection connection, string? cursor, int limit, ScriptContext context, CancellationToken cancellationToken = default) =>
+        RunAsync(connection, ScriptKind.ListUsers, cursor, null, Math.Clamp(limit, 1, ListUsersLimits.MaxPageSize), context, cancellationToken);
 
     public ScriptValidation Validate(string source) => ValidateScript(source);
 
@@ -64,12 +67,12 @@ public sealed class LegacyUserScripts : ILegacyUserScripts
         }
 
         var functions = entry.Script!.Functions.Keys;
-        return functions.Any(name => name is "login" or "getUser" or "getByEmail" or "loginByEmail" or "countUsers")
+        return functions.Any(name => name is "login" or "getUser" or "getByEmail" or "loginByEmail" or "countUsers" or "listUsers")
             ? new ScriptValidation(true, [])
-            : new ScriptValidation(false, [new ScriptSyntaxError("the script defines none of login, getUser (getByEmail) or countUsers at its top level", 1, 1)]);
+            : new ScriptValidation(false, [new ScriptSyntaxError("the script defines none of login, getUser (getByEmail), countUsers or listUsers at its top level", 1, 1)]);
     }
 
-    private async Task<ScriptResult> RunAsync(LegacyConnection connection, ScriptKind kind, string? identifier, string? password, ScriptContext context, CancellationToken cancellationToken)
+    private async Task<ScriptResult> RunAsync(LegacyConnection connection, ScriptKind kind, string? identifier, string? password, int limit, ScriptContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(context);
@@ -82,7 +85,7 @@ public sealed class LegacyUserScripts : ILegacyUserScripts
         {
             var run = await _guards.RunAsync(
                 connection,
-                token => _runner.RunAsync(connection, kind, identifier, password, context, token, cancellationToken),
+                token => _runner.RunAsync(connection, kind, identifier, password, limit, context, token, cancellationToken),
                 deadline.Token);
             result = run.Result;
         }

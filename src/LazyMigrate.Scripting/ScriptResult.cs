@@ -24,8 +24,31 @@ public abstract record ScriptOutcome
     /// <summary><c>countUsers</c> answered.</summary>
     public sealed record Counted(long Users) : ScriptOutcome;
 
+    /// <summary>
+    /// <c>listUsers</c> answered with a page: its entries in order (each a user or why it cannot be one) and the
+    /// cursor of the next page, null at the end.
+    /// </summary>
+    public sealed record Listed(IReadOnlyList<ListedUser> Users, string? NextCursor) : ScriptOutcome;
+
     /// <summary>The call could not give an answer. <paramref name="Message"/> is for the admin, never for the end user.</summary>
     public sealed record Failed(ScriptFailureReason Reason, string Message, int? Line = null, int? Column = null) : ScriptOutcome;
+}
+
+/// <summary>
+/// One entry of a <c>listUsers</c> page: the normalised profile and its legacy hash (null: none, the user will reset),
+/// or, for an entry that cannot be imported, <see cref="Refusal"/> (with the legacy id when the entry had one). A bad
+/// entry is refused on its own, never the whole page.
+/// </summary>
+public sealed record ListedUser(LegacyProfile? Profile, Crypto.LegacyPasswordHash? PasswordHash, UserFiles.ImportRefusal? Refusal = null, string? LegacyId = null);
+
+/// <summary>What a <c>listUsers</c> call may ask for and answer.</summary>
+public static class ListUsersLimits
+{
+    /// <summary>Most users one page may hold; the limit a script is given is never above it.</summary>
+    public const int MaxPageSize = 1000;
+
+    /// <summary>Longest cursor kept as a job's checkpoint.</summary>
+    public const int MaxCursorLength = 1024;
 }
 
 public enum ScriptFailureReason

@@ -1,11 +1,14 @@
 using System.Globalization;
 using LazyMigrate.Server.Account;
 using LazyMigrate.Server.Audit;
+using LazyMigrate.Server.BulkExport;
+using LazyMigrate.Server.BulkImport;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Demo;
 using LazyMigrate.Server.Email;
 using LazyMigrate.Server.Hosting;
 using LazyMigrate.Server.Identities;
+using LazyMigrate.Server.Jobs;
 using LazyMigrate.Server.LazyMigration;
 using LazyMigrate.Server.LegacyConnections;
 using LazyMigrate.Server.Login;
@@ -30,6 +33,10 @@ try
     builder.Services.AddAccounts();
     builder.Services.AddLogin();
     builder.Services.AddLazyMigration();
+    builder.Services.AddJobs();
+    builder.Services.AddBulkImport();
+    builder.Services.AddPullImport();
+    builder.Services.AddBulkExport();
     builder.Services.AddUsers();
     builder.Services.AddOidc();
     builder.Services.AddLegacyConnections();

@@ -168,6 +168,38 @@ public abstract class LegacyDatabaseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ShippedTemplate_ListUsers_PagesByKeysetOnTheId_WithTheHashes()
+    {
+        await ExecuteAsync("""
+            INSERT INTO users VALUES (9, 'b@legacy.example', 'b', 'none', 'B', 'B', FALSE, NULL, '2010-01-01 00:00:00');
+            INSERT INTO users VALUES (8, 'a@legacy.example', 'a', 'none', 'A', 'A', TRUE, NULL, '2010-01-01 00:00:00');
+            INSERT INTO users VALUES (11, 'd@legacy.example', 'd', 'none', 'D', 'D', TRUE, NULL, '2010-01-01 00:00:00');
+            INSERT INTO users VALUES (10, 'c@legacy.example', 'c', 'none', 'C', 'C', TRUE, NULL, '2010-01-01 00:00:00');
+            """);
+        var connection = Connection(ScriptTemplates.For(Provider)) with { ListUsersScript = ScriptTemplates.For(Provider) };
+        var pages = new List<ScriptOutcome.Listed>();
+        string? cursor = null;
+        do
+        {
+            var result = await Scripts.ListUsersAsync(connection, cursor, 2, new ScriptContext(), TestContext.Current.CancellationToken);
+            var page = Assert.IsType<ScriptOutcome.Listed>(result.Outcome);
+            pages.Add(page);
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null && pages.Count < 10);
+
+        Assert.Equal([["7", "8"], ["9", "10"], ["11"]], pages.Select(p => p.Users.Select(u => u.LegacyId).ToArray()));
+        Assert.Equal(["8", "10", null], pages.Select(p => p.NextCursor));
+        var ada = pages[0].Users[0];
+        Assert.Equal("Lovelace", ada.Profile!.FamilyName);
+        Assert.True(Crypto.LegacyPasswordVerifier.Verify(Password, ada.PasswordHash!));
+        // 'none' is no hash format: refused with the reason, never guessed.
+        Assert.Equal("InvalidHash", pages[1].Users[0].Refusal!.Reason);
+    }
+
+    protected abstract Task ExecuteAsync(string sql);
+
+    [Fact]
     public async Task BadSql_IsAScriptError_WithTheDatabaseMessageOnly()
     {
         var result = await Scripts.GetUserAsync(Connection("async function getUser(e) { return (await db.query('SELECT * FROM no_such_table', []))[0]; }"), "a@b.example", new ScriptContext(), TestContext.Current.CancellationToken);
@@ -211,6 +243,14 @@ public sealed class PostgresLegacyDatabaseTests : LegacyDatabaseTests
         {
             await _database.DisposeAsync();
         }
+    }
+
+    protected override async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
     }
 
     [Fact]
@@ -430,6 +470,14 @@ public sealed class MariaDbLegacyDatabaseTests : LegacyDatabaseTests
         await drop.ExecuteNonQueryAsync();
     }
 
+    protected override async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new MySqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new MySqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync();
+    }
+
     [Fact]
     public async Task Auth0MySqlTemplate_RunsWithOnlyTheConnectionDetailsChanged()
     {
@@ -506,5 +554,14 @@ public sealed class SqliteLegacyDatabaseTests : LegacyDatabaseTests
         SqliteConnection.ClearAllPools();
         File.Delete(_path);
         return ValueTask.CompletedTask;
+    }
+
+    protected override async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new SqliteConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
     }
 }

@@ -15,6 +15,7 @@ internal enum ScriptKind
     Login,
     GetUser,
     CountUsers,
+    ListUsers,
 }
 
 /// <summary>
@@ -37,6 +38,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
         ScriptKind kind,
         string? identifier,
         string? password,
+        int limit,
         ScriptContext context,
         CancellationToken deadline,
         CancellationToken cancellationToken)
@@ -64,6 +66,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
         {
             ScriptKind.Login => connection.LoginScript,
             ScriptKind.GetUser => connection.GetUserScript,
+            ScriptKind.ListUsers => connection.ListUsersScript,
             _ => connection.CountUsersScript,
         };
         if (string.IsNullOrWhiteSpace(source))
@@ -81,6 +84,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
         {
             ScriptKind.Login => ["login"],
             ScriptKind.GetUser => GetUserNames,
+            ScriptKind.ListUsers => ["listUsers"],
             _ => (string[])["countUsers"],
         };
         var function = names.Select(name => prepared.Script!.Functions.GetValueOrDefault(name)).FirstOrDefault(f => f is not null);
@@ -96,13 +100,13 @@ internal sealed partial class ScriptRunner(ScriptServices services)
         {
             HostApi.Install(call);
             engine.Execute(prepared.Script!.Script);
-            var settled = await InvokeAsync(call, function, kind, identifier ?? "", password ?? "", context);
-            return Done(Interpret(call, function.Style, kind, settled), call.LegacyFault && settled.Error is not null);
+            var settled = await InvokeAsync(call, function, kind, identifier, password ?? "", limit, context);
+            return Done(Interpret(call, function.Style, kind, settled, limit), call.LegacyFault && settled.Error is not null);
         }
         catch (JavaScriptException ex)
         {
             var error = ScriptError.From(ex.Error, ex.Location.Start.Line, ex.Location.Start.Column + 1);
-            return Done(Interpret(call, function.Style, kind, new Settled(null, error, false)), call.LegacyFault);
+            return Done(Interpret(call, function.Style, kind, new Settled(null, error, false), limit), call.LegacyFault);
         }
         catch (RegexMatchTimeoutException)
         {
@@ -175,7 +179,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
             options.ExperimentalFeatures = ExperimentalFeature.TaskInterop;
         });
 
-    private static async Task<Settled> InvokeAsync(ScriptCall call, ScriptFunction function, ScriptKind kind, string identifier, string password, ScriptContext context)
+    private static async Task<Settled> InvokeAsync(ScriptCall call, ScriptFunction function, ScriptKind kind, string? identifier, string password, int limit, ScriptContext context)
     {
         var engine = call.Engine;
         var target = engine.GetValue(function.Name);
@@ -187,8 +191,11 @@ internal sealed partial class ScriptRunner(ScriptServices services)
             ["requestId"] = context.RequestId,
             ["dryRun"] = context.DryRun,
         });
-        JsValue subject = function.Style == ScriptStyle.Authing ? AuthingQuery(engine, identifier) : new JsString(identifier);
-        var reader = ValueReader(kind);
+        // listUsers gets its cursor (null on the first page) and page size; the other functions an identifier.
+        JsValue subject = kind == ScriptKind.ListUsers
+            ? identifier is null ? JsValue.Null : new JsString(identifier)
+            : function.Style == ScriptStyle.Authing ? AuthingQuery(engine, identifier ?? "") : new JsString(identifier ?? "");
+        var reader = ValueReader(kind, call.Deadline);
 
         if (function.Style == ScriptStyle.Auth0)
         {
@@ -215,6 +222,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
             {
                 ScriptKind.Login => [subject, new JsString(password), callback],
                 ScriptKind.GetUser => [subject, callback],
+                ScriptKind.ListUsers => [subject, new JsNumber(limit), callback],
                 _ => [callback],
             };
             engine.Invoke(target, arguments);
@@ -230,6 +238,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
         {
             ScriptKind.Login => [subject, new JsString(password), contextObject],
             ScriptKind.GetUser => [subject, contextObject],
+            ScriptKind.ListUsers => [subject, new JsNumber(limit), contextObject],
             _ => [contextObject],
         };
         var returned = engine.Invoke(target, nativeArguments);
@@ -247,7 +256,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
         return result;
     }
 
-    private static Func<JsValue, Settled> ValueReader(ScriptKind kind) => value =>
+    private static Func<JsValue, Settled> ValueReader(ScriptKind kind, CancellationToken deadline) => value =>
     {
         if (value.IsNull() || value.IsUndefined())
         {
@@ -261,7 +270,8 @@ internal sealed partial class ScriptRunner(ScriptServices services)
 
         try
         {
-            return new Settled(ScriptValues.ToPlain(value), null, true);
+            // A page is a few levels deeper than a profile (page, users, user, metadata); the size caps still hold.
+            return new Settled(kind == ScriptKind.ListUsers ? ScriptValues.ToPlain(value, 34, deadline) : ScriptValues.ToPlain(value), null, true);
         }
         catch (ScriptHostException ex)
         {
@@ -277,17 +287,17 @@ internal sealed partial class ScriptRunner(ScriptServices services)
             ["phone"] = PhoneNumber().IsMatch(identifier) ? identifier : null,
         });
 
-    private static ScriptOutcome Interpret(ScriptCall call, ScriptStyle style, ScriptKind kind, Settled settled)
+    private static ScriptOutcome Interpret(ScriptCall call, ScriptStyle style, ScriptKind kind, Settled settled, int limit)
     {
         if (settled.Error is { } error)
         {
-            if (error.Is("WrongUsernameOrPasswordError") || (style == ScriptStyle.Auth0 && error.Is("UnauthorizedError")))
+            if (kind != ScriptKind.ListUsers && (error.Is("WrongUsernameOrPasswordError") || (style == ScriptStyle.Auth0 && error.Is("UnauthorizedError"))))
             {
                 return kind == ScriptKind.Login ? new ScriptOutcome.WrongPassword() : new ScriptOutcome.UnknownUser();
             }
 
             // Authing's templates signal outcomes with plain Errors; their messages are the only clue.
-            if (style == ScriptStyle.Authing && error.Is("Error") && !call.LegacyFault)
+            if (style == ScriptStyle.Authing && kind != ScriptKind.ListUsers && error.Is("Error") && !call.LegacyFault)
             {
                 if (AuthingUnknownUser().IsMatch(error.Message))
                 {
@@ -303,6 +313,13 @@ internal sealed partial class ScriptRunner(ScriptServices services)
             return call.LegacyFault
                 ? new ScriptOutcome.Failed(ScriptFailureReason.LegacyUnavailable, error.Message, error.Line, error.Column)
                 : new ScriptOutcome.Failed(ScriptFailureReason.ScriptError, $"{error.Name}: {error.Message}", error.Line, error.Column);
+        }
+
+        if (kind == ScriptKind.ListUsers)
+        {
+            return settled.Value is InvalidValue bad
+                ? new ScriptOutcome.Failed(ScriptFailureReason.InvalidProfile, bad.Message)
+                : UserPageReader.Read(settled.Value, limit);
         }
 
         switch (settled.Value)
@@ -340,6 +357,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
     {
         ScriptKind.Login => "login",
         ScriptKind.GetUser => "getUser",
+        ScriptKind.ListUsers => "listUsers",
         _ => "countUsers",
     };
 

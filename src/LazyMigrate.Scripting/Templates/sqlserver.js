@@ -1,4 +1,4 @@
-// Native login and getUser for a SQL Server legacy database. Adjust the table and column names to yours; keep the
+// Native login, getUser and listUsers for a SQL Server legacy database. Adjust the table and column names to yours; keep the
 // placeholders: parameters are always bound, never spliced into the SQL.
 // Expects: users(id, email, username, password_hash, given_name, family_name, email_verified).
 
@@ -24,6 +24,22 @@ async function getUser(email, context) {
     'SELECT id, email, username, given_name, family_name, email_verified FROM users WHERE email = @p0',
     [email]);
   return rows.length === 0 ? null : profile(rows[0]);
+}
+
+// listUsers: one page of users for a pull import (bulk import of everyone who never signed in). Keyset pagination on
+// the id: each page starts after the last id of the previous one, so a page never skips or repeats a user while
+// others are added, and a resumed import continues where it stopped. Return the legacy hash with each user: a
+// self-describing string (bcrypt, argon2, {SSHA}...) as passwordHash, or a salted digest described like Auth0's
+// custom_password_hash as customPasswordHash; without either the user is imported and must reset the password.
+async function listUsers(cursor, limit, context) {
+  const after = cursor === null ? 0 : Number(cursor);
+  const rows = await db.query(
+    'SELECT TOP (@p1) id, email, username, password_hash, given_name, family_name, email_verified FROM users WHERE id > @p0 ORDER BY id',
+    [after, limit]);
+  return {
+    users: rows.map(user => ({ ...profile(user), passwordHash: user.password_hash })),
+    nextCursor: rows.length < limit ? null : String(rows[rows.length - 1].id),
+  };
 }
 
 function profile(user) {

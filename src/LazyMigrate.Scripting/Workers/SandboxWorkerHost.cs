@@ -36,7 +36,7 @@ public static class SandboxWorkerHost
 
         // Warm: the first real call should not pay for JIT-compiling the engine and the host API.
         var warmUp = new LegacyConnection { Name = "warm-up", LoginScript = WarmUpScript };
-        await thread.RunAsync(() => runner.RunAsync(warmUp, ScriptKind.Login, "warm@example.com", "warm", new ScriptContext(), CancellationToken.None, CancellationToken.None));
+        await thread.RunAsync(() => runner.RunAsync(warmUp, ScriptKind.Login, "warm@example.com", "warm", 0, new ScriptContext(), CancellationToken.None, CancellationToken.None));
         await writer.WriteAsync(new WorkerMessage { Type = WorkerMessageType.Ready, WorkingSetBytes = Environment.WorkingSet }, cancellationToken);
 
         using var slot = new CallSlot();
@@ -74,7 +74,7 @@ public static class SandboxWorkerHost
         ScriptRun run;
         try
         {
-            run = await runner.RunAsync(connection, request.Kind, request.Identifier, request.Password, request.Context ?? new ScriptContext(), deadline.Token, cancelled);
+            run = await runner.RunAsync(connection, request.Kind, request.Identifier, request.Password, request.Limit, request.Context ?? new ScriptContext(), deadline.Token, cancelled);
         }
         catch (OperationCanceledException) when (cancelled.IsCancellationRequested)
         {

@@ -32,17 +32,20 @@ public sealed class SandboxedLegacyUserScripts : ILegacyUserScripts
     }
 
     public Task<ScriptResult> LoginAsync(LegacyConnection connection, string identifier, string password, ScriptContext context, CancellationToken cancellationToken = default) =>
-        RunAsync(connection, ScriptKind.Login, identifier, password, context, cancellationToken);
+        RunAsync(connection, ScriptKind.Login, identifier, password, 0, context, cancellationToken);
 
     public Task<ScriptResult> GetUserAsync(LegacyConnection connection, string identifier, ScriptContext context, CancellationToken cancellationToken = default) =>
-        RunAsync(connection, ScriptKind.GetUser, identifier, null, context, cancellationToken);
+        RunAsync(connection, ScriptKind.GetUser, identifier, null, 0, context, cancellationToken);
 
     public Task<ScriptResult> CountUsersAsync(LegacyConnection connection, ScriptContext context, CancellationToken cancellationToken = default) =>
-        RunAsync(connection, ScriptKind.CountUsers, null, null, context, cancellationToken);
+        RunAsync(connection, ScriptKind.CountUsers, null, null, 0, context, cancellationToken);
+
+    public Task<ScriptResult> ListUsersAsync(LegacyConnection connection, string? cursor, int limit, ScriptContext context, CancellationToken cancellationToken = default) =>
+        RunAsync(connection, ScriptKind.ListUsers, cursor, null, Math.Clamp(limit, 1, ListUsersLimits.MaxPageSize), context, cancellationToken);
 
     public ScriptValidation Validate(string source) => LegacyUserScripts.ValidateScript(source);
 
-    private async Task<ScriptResult> RunAsync(LegacyConnection connection, ScriptKind kind, string? identifier, string? password, ScriptContext context, CancellationToken cancellationToken)
+    private async Task<ScriptResult> RunAsync(LegacyConnection connection, ScriptKind kind, string? identifier, string? password, int limit, ScriptContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(context);
@@ -55,7 +58,7 @@ public sealed class SandboxedLegacyUserScripts : ILegacyUserScripts
         {
             var run = await _guards.RunAsync(
                 connection,
-                token => DispatchAsync(connection, kind, identifier, password, context, started, token, cancellationToken),
+                token => DispatchAsync(connection, kind, identifier, password, limit, context, started, token, cancellationToken),
                 deadline.Token);
             result = run.Result;
         }
@@ -84,6 +87,7 @@ public sealed class SandboxedLegacyUserScripts : ILegacyUserScripts
         ScriptKind kind,
         string? identifier,
         string? password,
+        int limit,
         ScriptContext context,
         long started,
         CancellationToken deadline,
@@ -115,6 +119,7 @@ public sealed class SandboxedLegacyUserScripts : ILegacyUserScripts
             Connection = WireConnection.From(connection, remaining),
             Identifier = identifier,
             Password = password,
+            Limit = limit,
             Context = context,
             TimeoutMs = remaining.TotalMilliseconds,
         };

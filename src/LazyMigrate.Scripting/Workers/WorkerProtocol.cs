@@ -1,7 +1,9 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LazyMigrate.Scripting.Crypto;
 using LazyMigrate.Scripting.Sandbox;
+using LazyMigrate.Scripting.UserFiles;
 
 namespace LazyMigrate.Scripting.Workers;
 
@@ -14,8 +16,9 @@ namespace LazyMigrate.Scripting.Workers;
 internal static class WorkerProtocol
 {
     /// <summary>
-    /// Largest frame either side accepts. A reply is a capped profile plus at most 200 log lines of 4 KB; a request
-    /// three scripts of at most 512 KB and the settings. A bigger frame from a worker ends that worker.
+    /// Largest frame either side accepts. A reply is a capped profile, or a listUsers page (the host's conversion takes
+    /// at most 4 Mi characters of script data), plus at most 200 log lines of 4 KB; a request four scripts of at most
+    /// 512 KB and the settings. A bigger frame from a worker ends that worker.
     /// </summary>
     public const int MaxFrameBytes = 16 * 1024 * 1024;
 
@@ -102,6 +105,9 @@ internal sealed record WorkerRequest
 
     public string? Password { get; init; }
 
+    /// <summary>listUsers: the page size asked for (the cursor travels as <see cref="Identifier"/>).</summary>
+    public int Limit { get; init; }
+
     public ScriptContext? Context { get; init; }
 
     /// <summary>What is left of the call's deadline when it is sent (the server's queueing already took the rest).</summary>
@@ -123,6 +129,8 @@ internal sealed record WireConnection
 
     public string? CountUsersScript { get; init; }
 
+    public string? ListUsersScript { get; init; }
+
     public Dictionary<string, string> Settings { get; init; } = [];
 
     public string[] SecretSettings { get; init; } = [];
@@ -139,6 +147,7 @@ internal sealed record WireConnection
         LoginScript = connection.LoginScript,
         GetUserScript = connection.GetUserScript,
         CountUsersScript = connection.CountUsersScript,
+        ListUsersScript = connection.ListUsersScript,
         Settings = new Dictionary<string, string>(connection.Settings, StringComparer.Ordinal),
         SecretSettings = [.. connection.SecretSettings],
         HttpAllowList = [.. connection.HttpAllowList],
@@ -153,6 +162,7 @@ internal sealed record WireConnection
         LoginScript = LoginScript,
         GetUserScript = GetUserScript,
         CountUsersScript = CountUsersScript,
+        ListUsersScript = ListUsersScript,
         Settings = Settings,
         SecretSettings = SecretSettings.ToHashSet(StringComparer.Ordinal),
         HttpAllowList = HttpAllowList,
@@ -204,6 +214,10 @@ internal sealed record WireOutcome
 
     public long Users { get; init; }
 
+    public WireListedUser[]? Listed { get; init; }
+
+    public string? NextCursor { get; init; }
+
     public ScriptFailureReason Reason { get; init; }
 
     public string? Message { get; init; }
@@ -218,6 +232,7 @@ internal sealed record WireOutcome
         ScriptOutcome.UnknownUser => new() { Type = "unknownUser" },
         ScriptOutcome.WrongPassword => new() { Type = "wrongPassword" },
         ScriptOutcome.Counted counted => new() { Type = "counted", Users = counted.Users },
+        ScriptOutcome.Listed listed => new() { Type = "listed", Listed = [.. listed.Users.Select(WireListedUser.From)], NextCursor = listed.NextCursor },
         ScriptOutcome.Failed failed => new() { Type = "failed", Reason = failed.Reason, Message = failed.Message, Line = failed.Line, Column = failed.Column },
         _ => throw new ArgumentOutOfRangeException(nameof(outcome)),
     };
@@ -228,9 +243,42 @@ internal sealed record WireOutcome
         "unknownUser" => new ScriptOutcome.UnknownUser(),
         "wrongPassword" => new ScriptOutcome.WrongPassword(),
         "counted" => new ScriptOutcome.Counted(Users),
+        "listed" => new ScriptOutcome.Listed([.. (Listed ?? []).Select(user => user.ToListedUser())], NextCursor),
         "failed" => new ScriptOutcome.Failed(Reason, Message ?? "", Line, Column),
         _ => new ScriptOutcome.Failed(ScriptFailureReason.SandboxCrashed, $"the sandbox answered an unknown outcome '{Type}'"),
     };
+}
+
+/// <summary>
+/// A <see cref="ListedUser"/> on the wire. The hash travels in its stored form (<see cref="LegacyPasswordHash.Serialize"/>),
+/// so the descriptor's shape is decided in one place only.
+/// </summary>
+internal sealed record WireListedUser
+{
+    public LegacyProfile? Profile { get; init; }
+
+    public string? PasswordHash { get; init; }
+
+    public string? RefusalReason { get; init; }
+
+    public string? RefusalDetail { get; init; }
+
+    public string? LegacyId { get; init; }
+
+    public static WireListedUser From(ListedUser user) => new()
+    {
+        Profile = user.Profile,
+        PasswordHash = user.PasswordHash?.Serialize(),
+        RefusalReason = user.Refusal?.Reason,
+        RefusalDetail = user.Refusal?.Detail,
+        LegacyId = user.LegacyId,
+    };
+
+    public ListedUser ToListedUser() => new(
+        Profile,
+        PasswordHash is null ? null : LegacyPasswordHash.Deserialize(PasswordHash),
+        RefusalReason is null ? null : new ImportRefusal(RefusalReason, RefusalDetail ?? ""),
+        LegacyId);
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]

@@ -1,5 +1,6 @@
 using LazyMigrate.Server.Data;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 namespace LazyMigrate.Server.Account;
@@ -36,6 +37,9 @@ public static class AccountExtensions
             .AddEntityFrameworkStores<LazyMigrateDbContext>()
             .AddDefaultTokenProviders()
             .AddPasswordValidator<MaximumLengthPasswordValidator>();
+
+        // Identity's hasher, which also reads the legacy hashes of bulk-imported users (one instance: it keeps the decoy hash).
+        services.Replace(ServiceDescriptor.Singleton<IPasswordHasher<User>, LegacyAwarePasswordHasher>());
 
         // Identity's V3 format is PBKDF2-HMAC-SHA512; a stored hash with fewer iterations verifies as
         // SuccessRehashNeeded and is rewritten at this count on the next successful login.

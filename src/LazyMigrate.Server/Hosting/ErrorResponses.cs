@@ -32,6 +32,12 @@ public static partial class ErrorResponses
             api.UseStatusCodePages();
             api.Use((http, next) =>
             {
+                // The bulk import's upload streams gigabytes into the database; its endpoint sets its own limit.
+                if (IsStreamedUpload(http))
+                {
+                    return next(http);
+                }
+
                 // Kestrel enforces the limit while the body streams in; a declared length over it is refused up front.
                 if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
                 {
@@ -53,6 +59,11 @@ public static partial class ErrorResponses
         });
         return app;
     }
+
+    /// <summary>The one request whose body is not held to <see cref="MaxRequestBodyBytes"/> nor read before its endpoint: a bulk import's file.</summary>
+    public static bool IsStreamedUpload(HttpContext http) =>
+        HttpMethods.IsPost(http.Request.Method) && http.Request.Path.Equals(JobsApi.UsersImportsPath, StringComparison.OrdinalIgnoreCase)
+        && http.Request.HasFormContentType;
 
     /// <summary>True for management API requests, which get problem details; everything else is a page.</summary>
     public static bool WantsProblemDetails(HttpContext http) => http.Request.Path.StartsWithSegments(ManagementExtensions.Prefix);

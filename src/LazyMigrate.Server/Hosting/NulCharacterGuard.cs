@@ -77,8 +77,9 @@ public static class NulCharacterGuard
             }
         }
 
-        if (request.HasFormContentType)
+        if (request.HasFormContentType && !ErrorResponses.IsStreamedUpload(http))
         {
+            // (A bulk import's upload is streamed by its endpoint, which refuses any field it does not know.)
             if (!await FormIsReadableAsync(http))
             {
                 return "form";

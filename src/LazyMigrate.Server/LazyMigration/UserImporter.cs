@@ -44,7 +44,7 @@ public sealed class UserImporter(
     ILogger<UserImporter> logger)
 {
     /// <summary>The API's own spelling (camelCase), without the fields the legacy system left empty.</summary>
-    private static readonly JsonSerializerOptions ProfileJson = new(JsonSerializerDefaults.Web)
+    internal static readonly JsonSerializerOptions ProfileJson = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };

@@ -63,6 +63,7 @@ public sealed class ConnectionSeeder(
                     AddVersionIfChanged(entity, ScriptFunction.Login, definition.Scripts.Login, now),
                     AddVersionIfChanged(entity, ScriptFunction.GetUser, definition.Scripts.GetUser, now),
                     AddVersionIfChanged(entity, ScriptFunction.CountUsers, definition.Scripts.CountUsers, now),
+                    AddVersionIfChanged(entity, ScriptFunction.ListUsers, definition.Scripts.ListUsers, now),
                 }.OfType<ScriptVersion>().Select(v => (entity.Name, v)));
         }
 

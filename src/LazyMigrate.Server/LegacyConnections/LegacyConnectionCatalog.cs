@@ -78,6 +78,7 @@ public sealed class LegacyConnectionCatalog(IServiceScopeFactory scopes, Connect
             LoginScript = Script(ScriptFunction.Login),
             GetUserScript = Script(ScriptFunction.GetUser),
             CountUsersScript = Script(ScriptFunction.CountUsers),
+            ListUsersScript = Script(ScriptFunction.ListUsers),
             Settings = settings,
             SecretSettings = entity.SecretSettings.ToHashSet(StringComparer.Ordinal),
             HttpAllowList = entity.HttpAllowList,

@@ -91,4 +91,7 @@ public enum ScriptFunction
     Login,
     GetUser,
     CountUsers,
+
+    /// <summary>Optional: pages through the legacy users for a pull import.</summary>
+    ListUsers,
 }

@@ -69,6 +69,8 @@ public sealed class ScriptFiles
     public string? GetUser { get; set; }
 
     public string? CountUsers { get; set; }
+
+    public string? ListUsers { get; set; }
 }
 
 public sealed class LegacyConnectionsOptionsValidator : IValidateOptions<LegacyConnectionsOptions>
@@ -107,7 +109,7 @@ public sealed class LegacyConnectionsOptionsValidator : IValidateOptions<LegacyC
                 failures.Add($"{key}:MaxConcurrentCalls must be at least 1 and MaxQueuedCalls at least 0.");
             }
 
-            foreach (var (function, path) in new[] { ("Login", connection.Scripts.Login), ("GetUser", connection.Scripts.GetUser), ("CountUsers", connection.Scripts.CountUsers) })
+            foreach (var (function, path) in new[] { ("Login", connection.Scripts.Login), ("GetUser", connection.Scripts.GetUser), ("CountUsers", connection.Scripts.CountUsers), ("ListUsers", connection.Scripts.ListUsers) })
             {
                 if (path is not null && !File.Exists(path))
                 {

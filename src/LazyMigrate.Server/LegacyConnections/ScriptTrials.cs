@@ -15,7 +15,16 @@ public sealed record ScriptTrial(
     int? Line,
     int? Column,
     IReadOnlyList<ScriptLogEntry> Logs,
-    double DurationMs);
+    double DurationMs)
+{
+    /// <summary>listUsers: the page's entries (the hash's format only, never the hash) and the cursor after it.</summary>
+    public IReadOnlyList<ScriptTrialEntry>? Page { get; init; }
+
+    public string? NextCursor { get; init; }
+}
+
+/// <summary>One entry of a tried listUsers page: who, which hash format (never the hash), or why it would be refused.</summary>
+public sealed record ScriptTrialEntry(string? LegacyId, LegacyProfile? Profile, string? HashFormat, string? Refused, string? Detail);
 
 /// <summary>Dry runs of a connection's scripts for administrators: real calls to the legacy system, nothing imported.</summary>
 public sealed class ScriptTrials(
@@ -25,6 +34,9 @@ public sealed class ScriptTrials(
     AuditTrail audit,
     ILogger<ScriptTrials> logger)
 {
+    /// <summary>How many users a tried listUsers page asks for: enough to see the shape, little for the legacy system.</summary>
+    public const int TryPageSize = 10;
+
     /// <summary>The rate-limit policy of every way in to a trial (see <see cref="ScriptTrialRateLimit"/>).</summary>
     public const string RateLimitPolicy = "script-try";
 
@@ -33,10 +45,10 @@ public sealed class ScriptTrials(
     /// in its place. The result, the script's log lines and its duration come back to the admin; the audit trail keeps
     /// who tried what (<paramref name="actor"/>: <c>client:ID</c> or <c>admin:EMAIL</c>).
     /// </summary>
-    public async Task<ConnectionResult> TryAsync(string name, ScriptFunction function, string? draft, string? email, string? password, string actor, CancellationToken cancellationToken)
+    public async Task<ConnectionResult> TryAsync(string name, ScriptFunction function, string? draft, string? email, string? password, string? cursor, string actor, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (function != ScriptFunction.CountUsers && string.IsNullOrWhiteSpace(email))
+        if (function is not (ScriptFunction.CountUsers or ScriptFunction.ListUsers) && string.IsNullOrWhiteSpace(email))
         {
             errors["email"] = ["An email or username to try is required."];
         }
@@ -44,6 +56,11 @@ public sealed class ScriptTrials(
         if (function == ScriptFunction.Login && string.IsNullOrEmpty(password))
         {
             errors["password"] = ["The login script needs a password to try."];
+        }
+
+        if (cursor is { Length: > ListUsersLimits.MaxCursorLength })
+        {
+            errors["cursor"] = [$"A cursor is at most {ListUsersLimits.MaxCursorLength} characters."];
         }
 
         if (draft is { Length: > ScriptVersions.MaxScriptLength })
@@ -74,6 +91,7 @@ public sealed class ScriptTrials(
         {
             ScriptFunction.Login => await scripts.LoginAsync(connection, email!, password!, context, cancellationToken),
             ScriptFunction.GetUser => await scripts.GetUserAsync(connection, email!, context, cancellationToken),
+            ScriptFunction.ListUsers => await scripts.ListUsersAsync(connection, string.IsNullOrEmpty(cursor) ? null : cursor, TryPageSize, context, cancellationToken),
             _ => await scripts.CountUsersAsync(connection, context, cancellationToken),
         };
 
@@ -81,6 +99,11 @@ public sealed class ScriptTrials(
         {
             ScriptOutcome.Found found => Trial("Found", result) with { Profile = found.Profile },
             ScriptOutcome.Counted counted => Trial("Counted", result) with { Users = counted.Users },
+            ScriptOutcome.Listed listed => Trial("Listed", result) with
+            {
+                Page = [.. listed.Users.Select(u => new ScriptTrialEntry(u.LegacyId, u.Profile, u.PasswordHash?.Format, u.Refusal?.Reason, u.Refusal?.Detail))],
+                NextCursor = listed.NextCursor,
+            },
             ScriptOutcome.UnknownUser => Trial("UnknownUser", result),
             ScriptOutcome.WrongPassword => Trial("WrongPassword", result),
             ScriptOutcome.Failed failed => Trial("Failed", result) with
@@ -95,7 +118,7 @@ public sealed class ScriptTrials(
 
         // A trial is a real question to the legacy system (a password oracle in the wrong hands), so who asked what is
         // audited; the password never is.
-        var tried = ScriptFunctionNames.Camel(function) + (email is null ? "" : $" for {email}") + (draft is null ? "" : " (unsaved draft)");
+        var tried = ScriptFunctionNames.Camel(function) + (function == ScriptFunction.ListUsers ? $" after cursor {cursor ?? "(start)"}" : email is null ? "" : $" for {email}") + (draft is null ? "" : " (unsaved draft)");
         await audit.RecordAsync(AuditEventType.ScriptTried, connection: name, reason: trial.Outcome, duration: result.Duration,
             detail: tried, actor: actor, cancellationToken: cancellationToken);
         // A dry run that took its sandbox process down is audited like a login's: someone can crash workers at will.

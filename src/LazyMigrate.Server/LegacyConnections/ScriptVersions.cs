@@ -151,13 +151,14 @@ public sealed class ScriptVersions(
     }
 }
 
-/// <summary>The names scripts have in routes, settings and the console: login, getUser, countUsers.</summary>
+/// <summary>The names scripts have in routes, settings and the console: login, getUser, countUsers, listUsers.</summary>
 public static class ScriptFunctionNames
 {
     public static string Camel(ScriptFunction function) => function switch
     {
         ScriptFunction.Login => "login",
         ScriptFunction.GetUser => "getUser",
+        ScriptFunction.ListUsers => "listUsers",
         _ => "countUsers",
     };
 
@@ -166,6 +167,7 @@ public static class ScriptFunctionNames
         "login" => ScriptFunction.Login,
         "getuser" => ScriptFunction.GetUser,
         "countusers" => ScriptFunction.CountUsers,
+        "listusers" => ScriptFunction.ListUsers,
         _ => null,
     };
 }

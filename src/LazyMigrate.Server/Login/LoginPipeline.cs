@@ -121,14 +121,20 @@ public sealed class LoginPipeline(
                 case LegacySignIn.Unavailable:
                     return new LoginResult.Unavailable();
                 default:
-                    _unknownUserHash ??= hasher.HashPassword(new User(), Guid.NewGuid().ToString());
-                    hasher.VerifyHashedPassword(new User(), _unknownUserHash, password);
+                    SpendDecoyVerification(password);
                     logger.LogInformation("Login failed: no local user, and no legacy system accepted the password");
                     return new LoginResult.InvalidCredentials();
             }
         }
 
-        // Verifies the hash and rewrites a weaker one on success. Failures never lock the account (LoginThrottle
+        if (user.PasswordHash is null)
+        {
+            // Imported without a usable hash (reset required): Identity refuses without hashing anything, so pay for
+            // one verification here and the answer looks and takes like any wrong password's.
+            SpendDecoyVerification(password);
+        }
+
+        // Verifies the hash and rewrites a weaker one, or a legacy one, natively on success. Failures never lock the account (LoginThrottle
         // slows guessing instead); an administrator's block is a lockout without end, and it is honoured.
         var check = await signIn.CheckPasswordSignInAsync(user, password, lockoutOnFailure: false);
         if (check.IsLockedOut)
@@ -150,6 +156,12 @@ public sealed class LoginPipeline(
         await signIn.SignInAsync(user, isPersistent: false, authenticationMethod: "pwd");
         logger.LogInformation("User {UserId} signed in", user.Id);
         return new LoginResult.SignedIn(user);
+    }
+
+    private void SpendDecoyVerification(string password)
+    {
+        _unknownUserHash ??= hasher.HashPassword(new User(), Guid.NewGuid().ToString());
+        hasher.VerifyHashedPassword(new User(), _unknownUserHash, password);
     }
 
     /// <summary>Username first, then email: both are accepted in the one login field.</summary>

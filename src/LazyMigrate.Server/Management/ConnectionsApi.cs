@@ -147,7 +147,7 @@ public static class ConnectionsApi
             return UnknownFunction(function);
         }
 
-        return await trials.TryAsync(name, parsed, body.Content, body.Email, body.Password, ApiProblems.Actor(http.User), cancellationToken) switch
+        return await trials.TryAsync(name, parsed, body.Content, body.Email, body.Password, body.Cursor, ApiProblems.Actor(http.User), cancellationToken) switch
         {
             ConnectionResult.Done<ScriptTrial> done => TypedResults.Ok(done.Value),
             ConnectionResult.Invalid invalid => ApiProblems.Invalid(invalid.Errors),
@@ -194,7 +194,7 @@ public static class ConnectionsApi
     }
 
     private static ProblemHttpResult UnknownFunction(string function) =>
-        ApiProblems.NotFound($"The script '{function}' (scripts are login, getUser and countUsers)");
+        ApiProblems.NotFound($"The script '{function}' (scripts are login, getUser, countUsers and listUsers)");
 
     private static ProblemHttpResult Problem(HttpContext http, ConnectionResult result) => result switch
     {
@@ -215,5 +215,8 @@ public static class ConnectionsApi
 
 public sealed record ScriptBody(string? Content);
 
-/// <summary>What to try: <paramref name="Content"/> runs an unsaved draft instead of the saved version.</summary>
-public sealed record ScriptTry(string? Email, string? Password, string? Content);
+/// <summary>
+/// What to try: <paramref name="Content"/> runs an unsaved draft instead of the saved version; <paramref name="Cursor"/>
+/// is the page listUsers starts after (none: the first page).
+/// </summary>
+public sealed record ScriptTry(string? Email, string? Password, string? Content, string? Cursor = null);

@@ -46,7 +46,9 @@ public static class ManagementExtensions
             .MapStatsApi()
             .MapConnectionsApi()
             .MapClientsApi()
-            .MapAuditApi();
+            .MapAuditApi()
+            .MapJobsApi()
+            .MapExportsApi();
 
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         return app;

@@ -38,13 +38,16 @@ internal sealed class ManagementOpenApi(IOptions<OidcOptions> connect) : IOpenAp
 
     public Task TransformAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken cancellationToken)
     {
-        var scope = context.Description.ActionDescriptor.EndpointMetadata.OfType<RequiredScope>().LastOrDefault();
-        if (scope is not null)
+        var metadata = context.Description.ActionDescriptor.EndpointMetadata;
+        var scopes = metadata.OfType<RequiredScope>().LastOrDefault() is { } scope ? [scope.Scope]
+            : metadata.OfType<AlternativeScopes>().LastOrDefault()?.Scopes ?? [];
+        foreach (var alternative in scopes)
         {
+            // One requirement per alternative: OpenAPI reads several requirements as "any of these".
             operation.Security ??= [];
             operation.Security.Add(new OpenApiSecurityRequirement
             {
-                [new OpenApiSecuritySchemeReference(Scheme, context.Document)] = [scope.Scope],
+                [new OpenApiSecuritySchemeReference(Scheme, context.Document)] = [alternative],
             });
         }
 

@@ -76,7 +76,8 @@ public sealed record UserView(
     string? LegacyId,
     JsonElement? UserMetadata,
     JsonElement? AppMetadata,
-    IReadOnlyList<IdentityView> Identities)
+    IReadOnlyList<IdentityView> Identities,
+    Account.CredentialView Credential)
 {
     /// <param name="user">With its identities loaded: <see cref="Connection"/> and <see cref="LegacyId"/> are the imported one's.</param>
     public static UserView From(User user)
@@ -86,7 +87,8 @@ public sealed record UserView(
             user.Id, user.Email, user.EmailConfirmed, user.UserName, user.Name, user.GivenName, user.FamilyName, user.Nickname,
             user.Picture, user.PhoneNumber, IsBlocked(user), user.CreatedAt, user.LastLoginAt, user.MigratedAt, imported?.Connection,
             imported?.LegacyId, Json(user.UserMetadata), Json(user.AppMetadata),
-            user.Identities.OrderBy(i => i.LinkedAt).ThenBy(i => i.Id).Select(IdentityView.From).ToList());
+            user.Identities.OrderBy(i => i.LinkedAt).ThenBy(i => i.Id).Select(IdentityView.From).ToList(),
+            Account.CredentialView.Of(user.PasswordHash));
     }
 
     /// <summary>Blocking is an administrator's lockout that never ends (failed passwords never lock: see LoginThrottle).</summary>

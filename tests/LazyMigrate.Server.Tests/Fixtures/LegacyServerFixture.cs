@@ -56,8 +56,16 @@ public class LegacyServerFixture : ServerFixtureBase
     }
 
     /// <summary>Another node of the same deployment: same database, same configuration. The caller disposes it.</summary>
-    public LazyMigrateServer CreateNode() =>
-        new(_store!.ConnectionString, _settings!)
+    /// <param name="overrides">Settings of this node only (e.g. a node that runs jobs beside one that does not).</param>
+    public LazyMigrateServer CreateNode(IReadOnlyDictionary<string, string?>? overrides = null)
+    {
+        var settings = new Dictionary<string, string?>(_settings!);
+        foreach (var (key, value) in overrides ?? new Dictionary<string, string?>())
+        {
+            settings[key] = value;
+        }
+
+        return new(_store!.ConnectionString, settings)
         {
             ConfigureTestServices = services =>
             {
@@ -66,6 +74,7 @@ public class LegacyServerFixture : ServerFixtureBase
                 ConfigureServices(services);
             },
         };
+    }
 
     protected virtual void ConfigureSettings(Dictionary<string, string?> settings)
     {

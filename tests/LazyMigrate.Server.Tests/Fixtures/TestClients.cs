@@ -53,7 +53,7 @@ public static class TestClients
     /// <summary>A confidential machine client (client credentials only) allowed every management scope.</summary>
     public static readonly TestClient Machine = new("machine", Secret: "machine-secret-for-tests",
         Scopes: ["read:users", "create:users", "update:users", "delete:users", "read:connections", "update:connections",
-            "read:stats", "read:clients", "update:clients", "read:logs"]);
+            "read:stats", "read:clients", "update:clients", "read:logs", "import:users", "export:users"]);
 
     /// <summary>A machine client that may only read users: every other management route must refuse it.</summary>
     public static readonly TestClient Reader = new("reader", Secret: "reader-secret-for-tests", Scopes: ["read:users"]);

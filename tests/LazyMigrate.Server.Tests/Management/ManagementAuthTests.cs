@@ -33,6 +33,15 @@ public class ManagementAuthTests(ManagementApiFixture fixture) : IClassFixture<M
         { "DELETE", "/api/v1/clients/machine", "update:clients" },
         { "POST", "/api/v1/clients/machine/rotate-secret", "update:clients" },
         { "GET", "/api/v1/audit", "read:logs" },
+        { "POST", "/api/v1/jobs/users-imports", "import:users" },
+        { "GET", "/api/v1/jobs", "import:users" },
+        { "GET", "/api/v1/jobs/00000000-0000-0000-0000-000000000001", "import:users" },
+        { "GET", "/api/v1/jobs/00000000-0000-0000-0000-000000000001/errors", "import:users" },
+        { "POST", "/api/v1/jobs/00000000-0000-0000-0000-000000000001/pause", "import:users" },
+        { "POST", "/api/v1/jobs/00000000-0000-0000-0000-000000000001/resume", "import:users" },
+        { "POST", "/api/v1/jobs/00000000-0000-0000-0000-000000000001/cancel", "import:users" },
+        { "POST", "/api/v1/jobs/users-exports", "export:users" },
+        { "GET", "/api/v1/jobs/00000000-0000-0000-0000-000000000001/file", "export:users" },
     };
 
     [Theory]

@@ -39,6 +39,10 @@ public abstract class ScriptEditorPage(ScriptVersions scripts) : ConsolePage
     [BindProperty]
     public string? TryPassword { get; set; }
 
+    /// <summary>listUsers: the cursor the tried page starts after (empty: the first page).</summary>
+    [BindProperty]
+    public string? TryCursor { get; set; }
+
     public List<ScriptProblem> Problems { get; } = [];
 
     /// <summary>Set when someone saved while this admin was editing.</summary>

@@ -21,7 +21,7 @@ public sealed class ScriptTryModel(ScriptVersions scripts, ScriptTrials trials) 
             return NotFound();
         }
 
-        var result = await trials.TryAsync(name, Function, Draft, TryEmail, TryPassword, Actor, cancellationToken);
+        var result = await trials.TryAsync(name, Function, Draft, TryEmail, TryPassword, TryCursor, Actor, cancellationToken);
 
         // The password typed for the trial is never rendered back.
         TryPassword = null;

@@ -1,0 +1,335 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LazyMigrate.Scripting.Crypto;
+using LazyMigrate.Scripting.Sandbox;
+
+namespace LazyMigrate.Scripting.UserFiles;
+
+/// <summary>
+/// Turns one user of a file into an <see cref="ImportRow"/>, the same way for every format: the address is checked
+/// and normalised like a script's profile, the legacy id is the file's (or derived from the address, then the
+/// username, so a second run of the same file finds the same identities), and the hash is checked for format and
+/// work factor before anything is written. A row that cannot be imported is refused with its reason; the others go on.
+/// </summary>
+internal static class UserRows
+{
+    /// <summary>Auth0's user schema (bulk import), plus the phone fields and what an export adds and an import ignores.</summary>
+    private static readonly HashSet<string> Auth0Fields =
+    [
+        "email", "email_verified", "user_id", "username", "given_name", "family_name", "name", "nickname", "picture", "blocked",
+        "app_metadata", "user_metadata", "password_hash", "custom_password_hash", "mfa_factors", "phone_number", "phone_verified",
+        "identities", "created_at", "updated_at", "last_login", "logins_count",
+    ];
+
+    public static ImportRow FromAuth0(string position, JsonElement user)
+    {
+        if (user.ValueKind != JsonValueKind.Object)
+        {
+            return Refused(position, "NotAnObject", "the row is not a JSON object");
+        }
+
+        var fields = new Fields(position);
+        foreach (var property in user.EnumerateObject())
+        {
+            if (!Auth0Fields.Contains(property.Name))
+            {
+                // Auth0 refuses unknown fields too: a misspelt password_hash must not import users without a password.
+                return Refused(position, "UnknownField", $"unknown field '{property.Name}'", Text(user, "user_id"), Text(user, "email"));
+            }
+        }
+
+        try
+        {
+            fields.Id = Fields.String(user, "user_id");
+            fields.Email = Fields.String(user, "email");
+            fields.EmailVerified = Fields.Bool(user, "email_verified");
+            fields.Username = Fields.String(user, "username");
+            fields.GivenName = Fields.String(user, "given_name");
+            fields.FamilyName = Fields.String(user, "family_name");
+            fields.Name = Fields.String(user, "name");
+            fields.Nickname = Fields.String(user, "nickname");
+            fields.Picture = Fields.String(user, "picture");
+            fields.PhoneNumber = Fields.String(user, "phone_number");
+            fields.PhoneVerified = Fields.Bool(user, "phone_verified");
+            fields.Blocked = Fields.Bool(user, "blocked");
+            fields.UserMetadata = Fields.Object(user, "user_metadata");
+            fields.AppMetadata = Fields.Object(user, "app_metadata");
+            var bcrypt = Fields.String(user, "password_hash");
+            var custom = user.TryGetProperty("custom_password_hash", out var c) && c.ValueKind != JsonValueKind.Null ? c : (JsonElement?)null;
+            if (bcrypt is not null && custom is not null)
+            {
+                return fields.Refuse("AmbiguousHash", "password_hash and custom_password_hash are both given");
+            }
+
+            fields.Hash = bcrypt is not null ? LegacyPasswordHash.FromBcrypt(bcrypt)
+                : custom is { } descriptor ? LegacyPasswordHash.FromAuth0(JsonNode.Parse(descriptor.GetRawText())!)
+                : null;
+        }
+        catch (FieldException ex)
+        {
+            return fields.Refuse("InvalidField", ex.Message);
+        }
+        catch (LegacyHashFormatException ex)
+        {
+            return fields.Refuse("InvalidHash", ex.Message);
+        }
+
+        return fields.Finish();
+    }
+
+    /// <summary>FusionAuth's import user; <paramref name="defaults"/> are the request's top-level encryptionScheme and factor.</summary>
+    public static ImportRow FromFusionAuth(string position, JsonElement user, IReadOnlyDictionary<string, JsonElement> defaults)
+    {
+        if (user.ValueKind != JsonValueKind.Object)
+        {
+            return Refused(position, "NotAnObject", "the row is not a JSON object");
+        }
+
+        var fields = new Fields(position);
+        try
+        {
+            fields.Id = Fields.String(user, "id");
+            fields.Email = Fields.String(user, "email");
+            fields.EmailVerified = Fields.Bool(user, "verified");
+            fields.Username = Fields.String(user, "username");
+            fields.GivenName = Fields.String(user, "firstName");
+            fields.FamilyName = Fields.String(user, "lastName");
+            fields.Name = Fields.String(user, "fullName");
+            fields.Picture = Fields.String(user, "imageUrl");
+            fields.PhoneNumber = Fields.String(user, "mobilePhone");
+            fields.Blocked = user.TryGetProperty("active", out var active) && active.ValueKind == JsonValueKind.False;
+            fields.UserMetadata = Fields.Object(user, "data");
+            var password = Fields.String(user, "password");
+            if (password is not null)
+            {
+                var scheme = Fields.String(user, "encryptionScheme") ?? (defaults.TryGetValue("encryptionScheme", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null)
+                    ?? throw new FieldException("encryptionScheme is missing (on the user or the request)");
+                var factor = Fields.Int(user, "factor") ?? (defaults.TryGetValue("factor", out var f) && f.TryGetInt32(out var n) ? n : null);
+                fields.Hash = FusionAuthHashes.From(scheme, factor, Fields.String(user, "salt"), password);
+            }
+        }
+        catch (FieldException ex)
+        {
+            return fields.Refuse("InvalidField", ex.Message);
+        }
+        catch (LegacyHashFormatException ex)
+        {
+            return fields.Refuse("InvalidHash", ex.Message);
+        }
+
+        return fields.Finish();
+    }
+
+    /// <summary>A CSV row, its columns already picked by name (<see cref="CsvColumns.Fields"/>); empty cells are absent.</summary>
+    public static ImportRow FromCsv(string position, Func<string, string?> column)
+    {
+        var fields = new Fields(position);
+        try
+        {
+            fields.Id = column("user_id");
+            fields.Email = column("email");
+            fields.EmailVerified = Flag(column("email_verified"), "email_verified");
+            fields.Username = column("username");
+            fields.GivenName = column("given_name");
+            fields.FamilyName = column("family_name");
+            fields.Name = column("name");
+            fields.Nickname = column("nickname");
+            fields.Picture = column("picture");
+            fields.PhoneNumber = column("phone_number");
+            fields.PhoneVerified = Flag(column("phone_verified"), "phone_verified");
+            fields.Blocked = Flag(column("blocked"), "blocked");
+            fields.UserMetadata = JsonObjectCell(column("user_metadata"), "user_metadata");
+            fields.AppMetadata = JsonObjectCell(column("app_metadata"), "app_metadata");
+            if (column("password_hash") is { } hash)
+            {
+                fields.Hash = CsvHashes.From(hash, column("hash_algorithm"), column("hash_encoding"), column("salt"), column("salt_encoding"), column("salt_position"));
+            }
+        }
+        catch (FieldException ex)
+        {
+            return fields.Refuse("InvalidField", ex.Message);
+        }
+        catch (LegacyHashFormatException ex)
+        {
+            return fields.Refuse("InvalidHash", ex.Message);
+        }
+
+        return fields.Finish();
+    }
+
+    public static ImportRow Refused(string position, string reason, string detail, string? legacyId = null, string? email = null) =>
+        new(position, legacyId is null && email is null ? null : new LegacyProfile { Id = legacyId ?? string.Empty, Email = email }, null,
+            new ImportRefusal(reason, detail));
+
+    private static string? Text(JsonElement user, string name) =>
+        user.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+
+    private static bool Flag(string? value, string name) => value?.ToLowerInvariant() switch
+    {
+        null or "" or "false" or "0" or "no" => false,
+        "true" or "1" or "yes" => true,
+        _ => throw new FieldException($"{name} must be true or false"),
+    };
+
+    private static JsonObject? JsonObjectCell(string? value, string name)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonNode.Parse(value) as JsonObject ?? throw new FieldException($"{name} must be a JSON object");
+        }
+        catch (JsonException)
+        {
+            throw new FieldException($"{name} must be a JSON object");
+        }
+    }
+
+    private sealed class FieldException(string message) : Exception(message);
+
+    /// <summary>The fields of one row as they are read, then checked together.</summary>
+    private sealed class Fields(string position)
+    {
+        public string? Id { get; set; }
+        public string? Email { get; set; }
+        public bool EmailVerified { get; set; }
+        public string? Username { get; set; }
+        public string? GivenName { get; set; }
+        public string? FamilyName { get; set; }
+        public string? Name { get; set; }
+        public string? Nickname { get; set; }
+        public string? Picture { get; set; }
+        public string? PhoneNumber { get; set; }
+        public bool PhoneVerified { get; set; }
+        public bool Blocked { get; set; }
+        public JsonObject? UserMetadata { get; set; }
+        public JsonObject? AppMetadata { get; set; }
+        public LegacyPasswordHash? Hash { get; set; }
+
+        public static string? String(JsonElement user, string name) =>
+            !user.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
+            : value.ValueKind == JsonValueKind.String ? NullIfEmpty(value.GetString())
+            : value.ValueKind == JsonValueKind.Number && name is "user_id" or "id" ? value.GetRawText()
+            : throw new FieldException($"{name} must be a string");
+
+        public static bool Bool(JsonElement user, string name) =>
+            !user.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? false
+            : value.ValueKind is JsonValueKind.True or JsonValueKind.False ? value.GetBoolean()
+            : throw new FieldException($"{name} must be true or false");
+
+        public static int? Int(JsonElement user, string name) =>
+            !user.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
+            : value.TryGetInt32(out var number) ? number
+            : throw new FieldException($"{name} must be an integer");
+
+        public static JsonObject? Object(JsonElement user, string name) =>
+            !user.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
+            : value.ValueKind == JsonValueKind.Object ? JsonNode.Parse(value.GetRawText())!.AsObject()
+            : throw new FieldException($"{name} must be an object");
+
+        public ImportRow Refuse(string reason, string detail) => Refused(position, reason, detail, Id, Email);
+
+        public ImportRow Finish()
+        {
+            string? email = null;
+            if (Email is not null)
+            {
+                email = ProfileNormaliser.NormaliseEmail(Email);
+                if (email is null)
+                {
+                    return Refuse("InvalidEmail", "email is not a valid address");
+                }
+            }
+
+            if (email is null && Username is null)
+            {
+                return Refuse("MissingEmail", "the row has neither an email nor a username");
+            }
+
+            // Without the file's id, the address (else the username) stands for it: the same row always gets the
+            // same identity, so running the file again, or after a crash, finds what the first run wrote.
+            var id = Id ?? (email is not null ? email.ToLowerInvariant() : "username:" + Username!.ToLowerInvariant());
+            if (id.Length > 256)
+            {
+                return Refuse("InvalidField", "user_id is longer than 256 characters");
+            }
+
+            if (Hash is not null)
+            {
+                try
+                {
+                    LegacyPasswordVerifier.Check(Hash);
+                }
+                catch (Exception ex) when (ex is LegacyHashFormatException or FormatException or ArgumentException)
+                {
+                    // The reason names the format or the cap that was exceeded; never the hash.
+                    return Refuse("InvalidHash", ex is LegacyHashFormatException ? ex.Message : $"the {Hash.Format} hash cannot be read");
+                }
+            }
+
+            var profile = new LegacyProfile
+            {
+                Id = id,
+                Email = email,
+                EmailVerified = EmailVerified,
+                Username = Username,
+                Name = Name,
+                GivenName = GivenName,
+                FamilyName = FamilyName,
+                Nickname = Nickname,
+                Picture = Picture,
+                PhoneNumber = PhoneNumber,
+                PhoneVerified = PhoneVerified,
+                UserMetadata = UserMetadata,
+                AppMetadata = AppMetadata,
+            };
+            return new ImportRow(position, profile, Hash) { Blocked = Blocked };
+        }
+
+        private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+    }
+}
+
+/// <summary>
+/// FusionAuth's encryption schemes as legacy hashes. Until the shared verifiers name FusionAuth's schemes
+/// (LegacyPasswordHash.FromFusionAuth), only bcrypt is rebuilt here (FusionAuth keeps the cost, salt and hash apart);
+/// every other scheme is carried by name and refused by the hash check as not yet supported.
+/// </summary>
+internal static class FusionAuthHashes
+{
+    public static LegacyPasswordHash From(string scheme, int? factor, string? salt, string password) => scheme switch
+    {
+        "bcrypt" when factor is { } cost && salt is { Length: 22 } => LegacyPasswordHash.FromBcrypt(
+            string.Create(CultureInfo.InvariantCulture, $"$2a${cost:D2}${salt}{password}")),
+        "bcrypt" => throw new LegacyHashFormatException("a FusionAuth bcrypt hash needs its factor and its 22-character salt"),
+        _ => new LegacyPasswordHash
+        {
+            Algorithm = "fusionauth-" + scheme,
+            Hash = new LegacyPasswordHash.HashPart { Value = password, Encoding = "base64" },
+            Salt = salt is null ? null : new LegacyPasswordHash.SaltPart { Value = salt, Encoding = "base64" },
+            Parameters = factor is { } n ? new Dictionary<string, string> { ["factor"] = n.ToString(CultureInfo.InvariantCulture) } : null,
+        },
+    };
+}
+
+/// <summary>
+/// A CSV row's hash: a self-describing string (bcrypt, PHC, crypt(3), Django, ldap, ASP.NET Identity) needs no more;
+/// a bare digest names its algorithm (md5, sha1, sha256, sha512...) with its encoding and salt in the other columns.
+/// </summary>
+internal static class CsvHashes
+{
+    public static LegacyPasswordHash From(string hash, string? algorithm, string? encoding, string? salt, string? saltEncoding, string? saltPosition)
+    {
+        algorithm ??= LegacyPasswordVerifier.Detect(hash);
+        return algorithm == "bcrypt" ? LegacyPasswordHash.FromBcrypt(hash) : new LegacyPasswordHash
+        {
+            Algorithm = algorithm,
+            Hash = new LegacyPasswordHash.HashPart { Value = hash, Encoding = encoding },
+            Salt = salt is null ? null : new LegacyPasswordHash.SaltPart { Value = salt, Encoding = saltEncoding, Position = saltPosition },
+        };
+    }
+}

@@ -1,0 +1,112 @@
+using System.Text.Json.Serialization;
+using LazyMigrate.Scripting.Crypto;
+using LazyMigrate.Server.Data;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
+
+namespace LazyMigrate.Server.Account;
+
+/// <summary>
+/// How a user's password is kept: a native hash, a legacy system's hash waiting for the first sign-in (bulk import),
+/// or none (imported without a usable hash: "reset required"). Shown to administrators; never the hash itself.
+/// </summary>
+public sealed record CredentialView(
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("format"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Format = null)
+{
+    public static readonly CredentialView Native = new("native");
+    public static readonly CredentialView None = new("none");
+
+    public static CredentialView Of(string? passwordHash) =>
+        passwordHash is null ? None
+        : LegacyCredential.TryRead(passwordHash, out var legacy) ? new("legacy", legacy?.Format ?? "unreadable")
+        : Native;
+}
+
+/// <summary>
+/// A legacy hash kept in Identity's <c>PasswordHash</c> column, so Identity's own path (UserManager.CheckPasswordAsync,
+/// SignInManager) verifies and replaces it: <c>legacy:</c> and the serialized <see cref="LegacyPasswordHash"/>.
+/// Native hashes are base64 and never start with the prefix.
+/// </summary>
+public static class LegacyCredential
+{
+    public const string Prefix = "legacy:";
+
+    public static string Store(LegacyPasswordHash hash) => Prefix + hash.Serialize();
+
+    /// <returns>True when the value is a legacy one; <paramref name="hash"/> is null when it cannot be read.</returns>
+    public static bool TryRead(string passwordHash, out LegacyPasswordHash? hash)
+    {
+        hash = null;
+        if (!passwordHash.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        try
+        {
+            hash = LegacyPasswordHash.Deserialize(passwordHash[Prefix.Length..]);
+        }
+        catch (Exception ex) when (ex is LegacyHashFormatException or System.Text.Json.JsonException)
+        {
+            hash = null;
+        }
+
+        return true;
+    }
+}
+
+/// <summary>
+/// Identity's hasher, which also verifies the legacy hashes bulk import stores. A legacy hash that accepts the password
+/// answers <see cref="PasswordVerificationResult.SuccessRehashNeeded"/>: UserManager then writes the native hash in
+/// the same update as any weak-hash upgrade (one UPDATE guarded by the concurrency stamp), so the legacy hash is gone
+/// after its first successful use. New hashes are always native.
+/// </summary>
+public sealed class LegacyAwarePasswordHasher(IOptions<PasswordHasherOptions> options, ILogger<LegacyAwarePasswordHasher> logger) : IPasswordHasher<User>
+{
+    private readonly PasswordHasher<User> _native = new(options);
+    private readonly Lazy<string> _decoy = new(() => new PasswordHasher<User>(options).HashPassword(new User(), Guid.NewGuid().ToString()));
+
+    public string HashPassword(User user, string password) => _native.HashPassword(user, password);
+
+    public PasswordVerificationResult VerifyHashedPassword(User user, string hashedPassword, string providedPassword)
+    {
+        if (!LegacyCredential.TryRead(hashedPassword, out var legacy))
+        {
+            return _native.VerifyHashedPassword(user, hashedPassword, providedPassword);
+        }
+
+        bool verified;
+        try
+        {
+            verified = legacy is not null && LegacyPasswordVerifier.Verify(providedPassword, legacy);
+        }
+        catch (LegacyHashFormatException ex)
+        {
+            // The reason names the format or the cap, never the hash or the password.
+            logger.LogWarning("The legacy hash of user {UserId} cannot be verified: {Reason}", user.Id, ex.Message);
+            verified = false;
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or System.Security.Cryptography.CryptographicException)
+        {
+            // A value the format's parser cannot decode (bad hex, base64): a failed sign-in, not an error page. No message: it may quote the value.
+            logger.LogWarning("The legacy {Format} hash of user {UserId} cannot be decoded", legacy?.Format, user.Id);
+            verified = false;
+        }
+
+        if (legacy is null)
+        {
+            logger.LogWarning("The legacy hash of user {UserId} cannot be read", user.Id);
+        }
+
+        if (verified)
+        {
+            return PasswordVerificationResult.SuccessRehashNeeded;
+        }
+
+        // Legacy formats can be far cheaper than ours: a wrong password also pays one native verification, so it takes
+        // as long as a native user's wrong password and timing does not tell who still has a legacy hash.
+        _native.VerifyHashedPassword(user, _decoy.Value, providedPassword);
+        return PasswordVerificationResult.Failed;
+    }
+}
