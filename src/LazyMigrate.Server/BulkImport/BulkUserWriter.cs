@@ -59,9 +59,13 @@ public sealed class BulkUserWriter(LazyMigrateDbContext db, ILookupNormalizer no
                     refusal text, detail text, outcome text, user_id uuid) ON COMMIT DROP
                 """, [], cancellationToken);
             await CopyAsync(connection, job.Connection!, page.Rows, cancellationToken);
-            // A temporary table has no statistics: without them the planner may hash-join every page against all users
-            // instead of probing the unique indexes, and each page would cost more as the store grows.
-            await ExecuteAsync(connection, "ANALYZE import_rows", [], cancellationToken);
+            // A temporary table has no statistics nor indexes: without them the planner may join every page against all users,
+            // or a page against itself row by row, instead of probing indexes; each page would cost more as the store grows.
+            await ExecuteAsync(connection, """
+                CREATE INDEX ON import_rows (new_id); CREATE INDEX ON import_rows (legacy_id);
+                CREATE INDEX ON import_rows (normalized_email); CREATE INDEX ON import_rows (normalized_user_name);
+                ANALYZE import_rows;
+                """, [], cancellationToken);
 
             var now = time.GetUtcNow();
             var parameters = new[] { ("c", (object)job.Connection!), ("now", now), ("forever", DateTimeOffset.MaxValue) };
@@ -120,24 +124,25 @@ public sealed class BulkUserWriter(LazyMigrateDbContext db, ILookupNormalizer no
                 }
             }
 
-            // Identities: Imported for the users created, Linked for the users already here by address. A link that
-            // lost its identity to someone else meanwhile is a row already here; a created user must get its own.
-            var orphans = await ScalarAsync(connection, """
+            // Identities: Imported for the users created, Linked for the users already here by address. Losing one to a
+            // concurrent writer is rare (a lazy sign-in of another address with the same legacy id): the page is decided again.
+            var lost = await ScalarAsync(connection, """
                 WITH identities AS (
                     INSERT INTO "UserIdentities" ("UserId", "Connection", "LegacyId", "Origin", "Email", "EmailVerified", "Profile", "LinkedAt")
                     SELECT user_id, @c, legacy_id, CASE WHEN outcome = 'Created' THEN 'Imported' ELSE 'Linked' END, email, email_verified, profile, @now
                     FROM import_rows WHERE outcome IN ('Created', 'Link') ORDER BY ord
                     ON CONFLICT DO NOTHING
-                    RETURNING "LegacyId")
-                UPDATE import_rows r SET outcome = CASE WHEN r.outcome = 'Created' THEN 'Imported' ELSE 'Linked' END
-                    FROM identities WHERE r.legacy_id = identities."LegacyId" AND r.outcome IN ('Created', 'Link');
-                UPDATE import_rows SET outcome = 'Skipped' WHERE outcome = 'Link';
-                SELECT count(*) FROM import_rows WHERE outcome = 'Created';
+                    RETURNING 1)
+                SELECT (SELECT count(*) FROM import_rows WHERE outcome IN ('Created', 'Link')) - (SELECT count(*) FROM identities);
                 """, parameters, cancellationToken);
-            if (orphans > 0)
+            if (lost > 0)
             {
                 throw new LostIdentityRaceException();
             }
+
+            await ExecuteAsync(connection, """
+                UPDATE import_rows SET outcome = CASE WHEN outcome = 'Created' THEN 'Imported' ELSE 'Linked' END WHERE outcome IN ('Created', 'Link');
+                """, [], cancellationToken);
 
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             await using (var command = Command(connection, """
