@@ -192,7 +192,7 @@ public abstract class LegacyDatabaseTests : IAsyncLifetime
         Assert.Equal(["8", "10", null], pages.Select(p => p.NextCursor));
         var ada = pages[0].Users[0];
         Assert.Equal("Lovelace", ada.Profile!.FamilyName);
-        Assert.True(Crypto.LegacyPasswordVerifier.Verify(Password, ada.PasswordHash!));
+        Assert.True(LazyMigrate.Scripting.Crypto.LegacyPasswordVerifier.Verify(Password, ada.PasswordHash!));
         // 'none' is no hash format: refused with the reason, never guessed.
         Assert.Equal("InvalidHash", pages[1].Users[0].Refusal!.Reason);
     }
