@@ -74,7 +74,7 @@ internal static class CompatModules
                 throw new ScriptHostException("keylen must be within 1..1024");
             }
 
-            return Bytes(Rfc2898DeriveBytes.Pbkdf2(Arg(args, 0).AsUint8Array(), Arg(args, 1).AsUint8Array(), iterations, LegacyPasswordVerifier.DigestName(RequiredString(Arg(args, 4), "digest")), length));
+            return Bytes(LegacyPasswordVerifier.Pbkdf2(RequiredString(Arg(args, 4), "digest"), Arg(args, 0).AsUint8Array(), Arg(args, 1).AsUint8Array(), iterations, length));
         });
         Add("randomBytes", args =>
         {

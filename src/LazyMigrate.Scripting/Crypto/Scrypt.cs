@@ -1,12 +1,11 @@
-using System.Buffers.Binary;
 using System.Numerics;
 using System.Security.Cryptography;
 
 namespace LazyMigrate.Scripting.Crypto;
 
 /// <summary>
-/// scrypt (RFC 7914) over .NET's PBKDF2-HMAC-SHA256. .NET ships no scrypt and no maintained package restores here;
-/// the function is small and its RFC test vectors are in the tests.
+/// scrypt (RFC 7914, BouncyCastle's implementation) behind LazyMigrate's work caps, and Firebase's modified scrypt
+/// (the scrypt key AES-256-CTR-encrypts the project's signer key; github.com/firebase/scrypt).
 /// </summary>
 internal static class Scrypt
 {
@@ -22,115 +21,69 @@ internal static class Scrypt
     /// <summary>N·r·p bounds the work: twice the largest hash the memory cap allows at p=1 (N·r = 2^21).</summary>
     public const long MaxWork = 1L << 22;
 
-    public static byte[] DeriveKey(byte[] password, byte[] salt, long n, int r, int p, int length)
+    /// <summary>Firebase's own limits (its Admin SDK refuses others): rounds (r) 1..8, mem_cost (log2 N) 1..14.</summary>
+    public const int MaxFirebaseRounds = 8;
+
+    public const int MaxFirebaseMemCost = 14;
+
+    /// <summary>Refuses parameters that are invalid or over a cap, with the reason.</summary>
+    public static void CheckParameters(long n, long r, long p)
     {
-        if (n < 2 || !BitOperations.IsPow2(n) || r < 1 || p < 1 || (long)r * p >= 1 << 30)
+        if (n < 2 || !BitOperations.IsPow2(n) || r < 1 || p < 1 || r * p >= 1 << 30)
         {
-            throw new LegacyHashFormatException("scrypt parameters are invalid");
+            throw new LegacyHashFormatException("scrypt parameters are invalid (N a power of two above 1, r and p at least 1)");
         }
 
         // n alone first: 128·N·r would overflow for a hostile N.
-        if (n > MaxMemoryBytes / 128 || 128L * n * r > MaxMemoryBytes || 128L * r * p > MaxMemoryBytes)
+        if (n > MaxMemoryBytes / 128 || r > MaxMemoryBytes / 128 || 128L * n * r > MaxMemoryBytes || 128L * r * p > MaxMemoryBytes)
         {
-            throw new LegacyHashFormatException("scrypt parameters ask for more memory than allowed");
+            throw new LegacyHashFormatException($"scrypt parameters ask for more memory than allowed ({MaxMemoryBytes / (1024 * 1024)} MiB)");
         }
 
         if (p > MaxParallelism || n * r * p > MaxWork)
         {
             throw new LegacyHashFormatException($"scrypt parameters ask for more work than allowed (p at most {MaxParallelism}, N·r·p at most {MaxWork})");
         }
-
-        var blockSize = 128 * r;
-        var b = Rfc2898DeriveBytes.Pbkdf2(password, salt, 1, HashAlgorithmName.SHA256, p * blockSize);
-        var x = new uint[32 * r];
-        var v = new uint[32 * r * n];
-        var scratch = new uint[32 * r];
-        for (var i = 0; i < p; i++)
-        {
-            var block = b.AsSpan(i * blockSize, blockSize);
-            for (var k = 0; k < x.Length; k++)
-            {
-                x[k] = BinaryPrimitives.ReadUInt32LittleEndian(block[(k * 4)..]);
-            }
-
-            RoMix(x, v, scratch, n, r);
-            for (var k = 0; k < x.Length; k++)
-            {
-                BinaryPrimitives.WriteUInt32LittleEndian(block[(k * 4)..], x[k]);
-            }
-        }
-
-        return Rfc2898DeriveBytes.Pbkdf2(password, b, 1, HashAlgorithmName.SHA256, length);
     }
 
-    private static void RoMix(uint[] x, uint[] v, uint[] scratch, long n, int r)
+    public static byte[] DeriveKey(byte[] password, byte[] salt, long n, int r, int p, int length)
     {
-        var words = 32 * r;
-        for (long i = 0; i < n; i++)
-        {
-            Array.Copy(x, 0, v, i * words, words);
-            BlockMix(x, scratch, r);
-        }
-
-        for (long i = 0; i < n; i++)
-        {
-            var j = (long)(x[(2 * r - 1) * 16] & (uint)(n - 1));
-            for (var k = 0; k < words; k++)
-            {
-                x[k] ^= v[j * words + k];
-            }
-
-            BlockMix(x, scratch, r);
-        }
+        CheckParameters(n, r, p);
+        return Org.BouncyCastle.Crypto.Generators.SCrypt.Generate(password, salt, (int)n, r, p, length);
     }
 
-    private static void BlockMix(uint[] b, uint[] y, int r)
+    /// <summary>
+    /// Firebase's hash: key = scrypt(password, salt ‖ salt separator, N = 2^memCost, r = rounds, p = 1, 32 bytes);
+    /// hash = AES-256-CTR(key, IV 0) applied to the signer key.
+    /// </summary>
+    public static byte[] Firebase(byte[] password, byte[] saltAndSeparator, int memCost, int rounds, ReadOnlySpan<byte> signerKey)
     {
-        Span<uint> t = stackalloc uint[16];
-        b.AsSpan((2 * r - 1) * 16, 16).CopyTo(t);
-        for (var i = 0; i < 2 * r; i++)
+        var key = DeriveKey(password, saltAndSeparator, 1L << memCost, rounds, 1, 32);
+        try
         {
-            for (var k = 0; k < 16; k++)
+            using var aes = Aes.Create();
+            aes.Key = key;
+
+            // CTR: the keystream is AES-ECB of the counter blocks 0, 1, 2, ... (a 128-bit big-endian counter from IV 0).
+            var blocks = (signerKey.Length + 15) / 16;
+            var counters = new byte[blocks * 16];
+            for (var i = 0; i < blocks; i++)
             {
-                t[k] ^= b[i * 16 + k];
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(counters.AsSpan((i * 16) + 8), (ulong)i);
             }
 
-            Salsa208(t);
-            // Even blocks go to the first half, odd blocks to the second (RFC 7914 §4).
-            var target = (i % 2 == 0 ? i / 2 : r + i / 2) * 16;
-            t.CopyTo(y.AsSpan(target, 16));
+            var stream = aes.EncryptEcb(counters, PaddingMode.None);
+            var result = new byte[signerKey.Length];
+            for (var i = 0; i < result.Length; i++)
+            {
+                result[i] = (byte)(signerKey[i] ^ stream[i]);
+            }
+
+            return result;
         }
-
-        y.AsSpan(0, 32 * r).CopyTo(b);
-    }
-
-    private static void Salsa208(Span<uint> b)
-    {
-        Span<uint> x = stackalloc uint[16];
-        b.CopyTo(x);
-        for (var i = 0; i < 8; i += 2)
+        finally
         {
-            x[4] ^= BitOperations.RotateLeft(x[0] + x[12], 7); x[8] ^= BitOperations.RotateLeft(x[4] + x[0], 9);
-            x[12] ^= BitOperations.RotateLeft(x[8] + x[4], 13); x[0] ^= BitOperations.RotateLeft(x[12] + x[8], 18);
-            x[9] ^= BitOperations.RotateLeft(x[5] + x[1], 7); x[13] ^= BitOperations.RotateLeft(x[9] + x[5], 9);
-            x[1] ^= BitOperations.RotateLeft(x[13] + x[9], 13); x[5] ^= BitOperations.RotateLeft(x[1] + x[13], 18);
-            x[14] ^= BitOperations.RotateLeft(x[10] + x[6], 7); x[2] ^= BitOperations.RotateLeft(x[14] + x[10], 9);
-            x[6] ^= BitOperations.RotateLeft(x[2] + x[14], 13); x[10] ^= BitOperations.RotateLeft(x[6] + x[2], 18);
-            x[3] ^= BitOperations.RotateLeft(x[15] + x[11], 7); x[7] ^= BitOperations.RotateLeft(x[3] + x[15], 9);
-            x[11] ^= BitOperations.RotateLeft(x[7] + x[3], 13); x[15] ^= BitOperations.RotateLeft(x[11] + x[7], 18);
-            x[1] ^= BitOperations.RotateLeft(x[0] + x[3], 7); x[2] ^= BitOperations.RotateLeft(x[1] + x[0], 9);
-            x[3] ^= BitOperations.RotateLeft(x[2] + x[1], 13); x[0] ^= BitOperations.RotateLeft(x[3] + x[2], 18);
-            x[6] ^= BitOperations.RotateLeft(x[5] + x[4], 7); x[7] ^= BitOperations.RotateLeft(x[6] + x[5], 9);
-            x[4] ^= BitOperations.RotateLeft(x[7] + x[6], 13); x[5] ^= BitOperations.RotateLeft(x[4] + x[7], 18);
-            x[11] ^= BitOperations.RotateLeft(x[10] + x[9], 7); x[8] ^= BitOperations.RotateLeft(x[11] + x[10], 9);
-            x[9] ^= BitOperations.RotateLeft(x[8] + x[11], 13); x[10] ^= BitOperations.RotateLeft(x[9] + x[8], 18);
-            x[12] ^= BitOperations.RotateLeft(x[15] + x[14], 7); x[13] ^= BitOperations.RotateLeft(x[12] + x[15], 9);
-            x[14] ^= BitOperations.RotateLeft(x[13] + x[12], 13); x[15] ^= BitOperations.RotateLeft(x[14] + x[13], 18);
-        }
-
-        for (var i = 0; i < 16; i++)
-        {
-            b[i] += x[i];
+            CryptographicOperations.ZeroMemory(key);
         }
     }
 }

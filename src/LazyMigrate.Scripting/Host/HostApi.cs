@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json.Nodes;
 using Jint;
 using Jint.Native;
 using Jint.Native.Object;
@@ -138,24 +139,20 @@ internal static class HostApi
         var crypto = new JsObject(call.Engine);
         crypto.FastSetDataProperty("verifyPassword", call.Function("verifyPassword", args =>
         {
+            // The same reading and the same verifier as bulk import: a named format, an Auth0 custom_password_hash
+            // object, or nothing (the hash's prefix tells). Reading it here makes a malformed descriptor fail at once.
             var password = RequiredString(Arg(args, 0), "password");
-            var hash = RequiredString(Arg(args, 1), "hash");
+            var hashArgument = Arg(args, 1);
+            var hash = hashArgument.IsNull() || hashArgument.IsUndefined() ? null : RequiredString(hashArgument, "hash");
             var format = Arg(args, 2);
-            Func<bool> verify;
-            if (format.IsObject())
-            {
-                var descriptor = Describe(ToPlain(format));
-                verify = () => LegacyPasswordVerifier.Verify(password, hash, descriptor);
-            }
-            else
-            {
-                var name = OptionalString(format, "format");
-                verify = () => LegacyPasswordVerifier.Verify(password, hash, name);
-            }
+            var legacy = format.IsObject()
+                ? Describe(ToPlain(format, cancellationToken: call.Deadline), hash)
+                : LegacyPasswordHash.FromFormat(OptionalString(format, "format") ?? "auto", hash ?? throw new ScriptHostException("hash is required"));
+            LegacyPasswordVerifier.Check(legacy);
 
             // Slow hashes (bcrypt, argon2) run off the engine thread so the deadline can still end the call; a hash
             // that outlives the deadline retires its worker process (ScriptRun.Unfit).
-            return call.StartAsync(token => call.HashAsync(verify, token), (_, ok) => ok ? JsBoolean.True : JsBoolean.False);
+            return call.StartAsync(token => call.HashAsync(() => LegacyPasswordVerifier.Verify(password, legacy), token), (_, ok) => ok ? JsBoolean.True : JsBoolean.False);
         }, 3));
         crypto.FastSetDataProperty("hash", call.Function("hash", args =>
             Encode(LegacyPasswordVerifier.Digest(RequiredString(Arg(args, 0), "algorithm"), Bytes(Arg(args, 1), "utf8")), Arg(args, 2)), 3));
@@ -171,8 +168,8 @@ internal static class HostApi
                 throw new ScriptHostException("keyLength must be within 1..1024");
             }
 
-            var digest = LegacyPasswordVerifier.DigestName(OptionalString(Arg(args, 4), "digest") ?? "sha256");
-            return Encode(Rfc2898DeriveBytes.Pbkdf2(Bytes(Arg(args, 0), "utf8"), Bytes(Arg(args, 1), "utf8"), iterations, digest, length), Arg(args, 5));
+            var digest = OptionalString(Arg(args, 4), "digest") ?? "sha256";
+            return Encode(LegacyPasswordVerifier.Pbkdf2(digest, Bytes(Arg(args, 0), "utf8"), Bytes(Arg(args, 1), "utf8"), iterations, length), Arg(args, 5));
         }, 6));
         crypto.FastSetDataProperty("timingSafeEqual", call.Function("timingSafeEqual", args =>
             CryptographicOperations.FixedTimeEquals(Bytes(Arg(args, 0), "utf8"), Bytes(Arg(args, 1), "utf8")) ? JsBoolean.True : JsBoolean.False, 2));
@@ -189,35 +186,61 @@ internal static class HostApi
         return crypto;
     }
 
-    /// <summary>Reads Auth0's custom_password_hash shape into a descriptor.</summary>
-    private static PasswordHashDescriptor Describe(object? plain)
+    /// <summary>
+    /// Reads an Auth0 <c>custom_password_hash</c> object from a script. <c>hash.value</c> may be left out when the hash
+    /// is the second argument (which wins when both are given). Earlier forms keep working: <c>algorithm</c>
+    /// <c>hmac-sha256</c> / <c>pbkdf2-sha256</c>, a top-level <c>key</c> {value, encoding} and <c>iterations</c>.
+    /// </summary>
+    internal static LegacyPasswordHash Describe(object? plain, string? hash)
     {
         if (plain is not Dictionary<string, object?> map || map.GetValueOrDefault("algorithm") is not string algorithm)
         {
             throw new ScriptHostException("a hash descriptor needs an algorithm");
         }
 
-        var hash = map.GetValueOrDefault("hash") as Dictionary<string, object?>;
-        var salt = map.GetValueOrDefault("salt") as Dictionary<string, object?>;
-        var key = map.GetValueOrDefault("key") as Dictionary<string, object?>;
-        if (hash?.GetValueOrDefault("digest") is string digest && algorithm is "hmac" or "pbkdf2")
+        var node = (JsonObject)ToJson(map)!;
+        var hashNode = node["hash"] as JsonObject ?? new JsonObject();
+        node["hash"] = hashNode;
+        if (hash is not null)
         {
-            algorithm = algorithm + "-" + digest;
+            hashNode["value"] = hash;
         }
 
-        return new PasswordHashDescriptor
+        var dash = algorithm.IndexOf('-', StringComparison.Ordinal);
+        if (dash > 0 && algorithm[..dash] is "hmac" or "pbkdf2" && !hashNode.ContainsKey("digest"))
         {
-            Algorithm = algorithm,
-            HashEncoding = hash?.GetValueOrDefault("encoding") as string ?? "hex",
-            SaltValue = salt?.GetValueOrDefault("value") as string,
-            SaltEncoding = salt?.GetValueOrDefault("encoding") as string ?? "utf8",
-            SaltPosition = salt?.GetValueOrDefault("position") as string ?? "prefix",
-            KeyValue = key?.GetValueOrDefault("value") as string,
-            KeyEncoding = key?.GetValueOrDefault("encoding") as string ?? "utf8",
-            Iterations = map.GetValueOrDefault("iterations") is double iterations ? (int)iterations : null,
-            KeyLength = map.GetValueOrDefault("keylen") is double keylen ? (int)keylen : null,
-        };
+            node["algorithm"] = algorithm[..dash];
+            hashNode["digest"] = algorithm[(dash + 1)..];
+        }
+
+        if (node["key"] is { } key && !hashNode.ContainsKey("key"))
+        {
+            node.Remove("key");
+            hashNode["key"] = key;
+        }
+
+        if (node["iterations"] is { } iterations)
+        {
+            node.Remove("iterations");
+            var parameters = node["parameters"] as JsonObject ?? new JsonObject();
+            parameters["iterations"] = iterations.DeepClone();
+            node["parameters"] = parameters;
+        }
+
+        return LegacyPasswordHash.FromAuth0(node);
     }
+
+    private static JsonNode? ToJson(object? plain) => plain switch
+    {
+        null => null,
+        string text => JsonValue.Create(text),
+        bool flag => JsonValue.Create(flag),
+        double number when number == Math.Floor(number) && Math.Abs(number) < 1e15 => JsonValue.Create((long)number),
+        double number => JsonValue.Create(number),
+        Dictionary<string, object?> map => new JsonObject(map.Select(p => KeyValuePair.Create(p.Key, ToJson(p.Value)))),
+        List<object?> list => new JsonArray([.. list.Select(ToJson)]),
+        var other => JsonValue.Create(Convert.ToString(other, System.Globalization.CultureInfo.InvariantCulture)),
+    };
 
     /// <summary>A string in <paramref name="encoding"/> or a Uint8Array, as bytes.</summary>
     public static byte[] Bytes(JsValue value, string encoding)
