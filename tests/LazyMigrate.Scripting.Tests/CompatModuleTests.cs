@@ -214,4 +214,14 @@ public sealed class CompatModuleTests
         Assert.Contains("compatibility module 'crypto'", failed.Message, StringComparison.Ordinal);
         Assert.Equal(4, failed.Line);
     }
+
+    [Fact]
+    public async Task AuthingContext_CarriesTheFieldsAuthingDocuments()
+    {
+        var script = "async function login(query, password, context) { return { id: '1', value: [context.request.ip, context.userPoolId === context.connection, context.protocol] }; }";
+
+        var result = await _scripts.LoginAsync(Sandbox.Connection(script), "ada@example.com", "pw", new ScriptContext { Ip = "203.0.113.9" }, TestContext.Current.CancellationToken);
+
+        Assert.Equal("[\"203.0.113.9\",true,\"oidc\"]", Sandbox.AssertFound(result).UserMetadata!["value"]!.ToJsonString());
+    }
 }

@@ -19,7 +19,7 @@ namespace LazyMigrate.Scripting.Compat;
 /// </summary>
 internal static class CompatModules
 {
-    public const string Available = "axios, bcrypt, bcryptjs, crypto, mysql, node-fetch, pg, request";
+    public const string Available = "axios, bcrypt, bcryptjs, crypto, mysql, node-fetch, pg, request, tedious";
 
     /// <summary>The source name stack frames inside the modules carry.</summary>
     public const string SourceName = "node-modules.js";
@@ -264,6 +264,31 @@ internal static class CompatModules
                     Database = Text("database") ?? "",
                     ConnectionTimeout = 5,
                     AllowLoadLocalInfile = false,
+                }.ConnectionString;
+                break;
+            }
+
+            case "sqlserver":
+            {
+                // tedious' config: {server, authentication: {options: {userName, password}} | userName, password,
+                // options: {database, port, instanceName, encrypt, trustServerCertificate}}.
+                var options = config.GetValueOrDefault("options") as Dictionary<string, object?> ?? [];
+                var authentication = (config.GetValueOrDefault("authentication") as Dictionary<string, object?>)?.GetValueOrDefault("options") as Dictionary<string, object?> ?? [];
+                string? Option(Dictionary<string, object?> map, string key) => map.GetValueOrDefault(key) is { } value ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
+                var host = Text("server") ?? "localhost";
+                var port = Port(Option(options, "port"));
+                LegacyHostPolicy.EnsureAllowed(call.Connection, host, port);
+                var instance = Option(options, "instanceName");
+                provider = LegacyDatabaseProvider.SqlServer;
+                connectionString = new Microsoft.Data.SqlClient.SqlConnectionStringBuilder
+                {
+                    DataSource = instance is not null ? $"{host}\\{instance}" : port is { } p ? $"{host},{p.ToString(CultureInfo.InvariantCulture)}" : host,
+                    UserID = Option(authentication, "userName") ?? Text("userName") ?? "",
+                    Password = Option(authentication, "password") ?? Text("password") ?? "",
+                    InitialCatalog = Option(options, "database") ?? "",
+                    Encrypt = options.GetValueOrDefault("encrypt") is false ? Microsoft.Data.SqlClient.SqlConnectionEncryptOption.Optional : Microsoft.Data.SqlClient.SqlConnectionEncryptOption.Mandatory,
+                    TrustServerCertificate = options.GetValueOrDefault("trustServerCertificate") is true,
+                    ConnectTimeout = 5,
                 }.ConnectionString;
                 break;
             }

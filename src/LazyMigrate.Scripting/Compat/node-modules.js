@@ -6,6 +6,20 @@
   'use strict';
 
   class Buffer extends Uint8Array {
+    // new Buffer(string, encoding) and new Buffer(array), deprecated in Node but in Auth0's older templates.
+    // A number or an ArrayBuffer goes to Uint8Array (slice and subarray construct through here too).
+    constructor(value, encodingOrOffset, length) {
+      if (typeof value === 'number' || value instanceof ArrayBuffer) { super(value, encodingOrOffset, length); return; }
+      return toBuffer(host.bytes(value, typeof encodingOrOffset === 'string' ? encodingOrOffset : 'utf8'));
+    }
+
+    copy(target, targetStart, sourceStart, sourceEnd) {
+      const part = this.subarray(sourceStart || 0, sourceEnd === undefined ? this.length : sourceEnd);
+      const count = Math.min(part.length, target.length - (targetStart || 0));
+      target.set(part.subarray(0, count), targetStart || 0);
+      return count;
+    }
+
     toString(encoding) { return host.encode(this, encoding || 'utf8'); }
     equals(other) { return host.equal(this, other); }
     static from(value, encoding) { return toBuffer(host.bytes(value, encoding || 'utf8')); }
@@ -140,6 +154,96 @@
   const mysql = function (config) { return createConnection(config); };
   mysql.createConnection = createConnection;
   mysql.createPool = createConnection;
+
+  // module: tedious
+  // The SQL Server driver Auth0's SQL Server, Azure SQL and ASP.NET Membership templates use, over db queries:
+  // named @parameters become the adapter's positional @p0, @p1...; rows arrive as tedious' column arrays.
+  const TYPES = {};
+  ['Bit', 'TinyInt', 'SmallInt', 'Int', 'BigInt', 'Float', 'Real', 'Decimal', 'Numeric', 'Money', 'SmallMoney', 'VarChar', 'NVarChar', 'Char', 'NChar',
+    'Text', 'NText', 'Date', 'DateTime', 'DateTime2', 'DateTimeOffset', 'SmallDateTime', 'Time', 'UniqueIdentifier', 'VarBinary', 'Binary', 'Image', 'Xml']
+    .forEach(function (name) { TYPES[name] = { name: name, type: name.toUpperCase() }; });
+
+  class Emitter {
+    constructor() { this._listeners = {}; }
+    on(event, listener) { (this._listeners[event] = this._listeners[event] || []).push(listener); return this; }
+    once(event, listener) { const self = this; function once() { self.removeListener(event, once); listener.apply(undefined, arguments); } return this.on(event, once); }
+    addListener(event, listener) { return this.on(event, listener); }
+    removeListener(event, listener) { this._listeners[event] = (this._listeners[event] || []).filter(function (l) { return l !== listener; }); return this; }
+    emit(event) {
+      const args = Array.prototype.slice.call(arguments, 1);
+      (this._listeners[event] || []).slice().forEach(function (listener) { listener.apply(undefined, args); });
+      return true;
+    }
+  }
+
+  class Request extends Emitter {
+    constructor(sql, callback) { super(); this.sqlTextOrProcedure = String(sql); this._callback = callback; this._parameters = []; }
+    addParameter(name, type, value) { this._parameters.push({ name: String(name).replace(/^@/, ''), type: type, value: value === undefined ? null : value }); }
+    addOutputParameter() { throw new Error('output parameters are not supported; SELECT the value instead'); }
+  }
+
+  class Connection extends Emitter {
+    constructor(config) {
+      super();
+      this.config = config || {};
+      this._handle = null;
+      this._connected = false;
+      this._useColumnNames = Boolean(this.config.options && this.config.options.useColumnNames);
+      // tedious before 10 connected on construction; later ones on connect(). Either way 'connect' comes once,
+      // after the script has had the chance to listen for it.
+      const self = this;
+      Promise.resolve().then(function () { self._open(); });
+    }
+
+    _open() {
+      if (this._connected) return;
+      this._connected = true;
+      let error = null;
+      try { this._handle = host.open('sqlserver', this.config); } catch (e) { error = e; }
+      this.emit('connect', error);
+    }
+
+    connect(callback) {
+      if (typeof callback === 'function') {
+        if (this._connected) { const self = this; Promise.resolve().then(function () { callback(self._handle ? null : new Error('the connection failed')); }); }
+        else this.once('connect', callback);
+      }
+    }
+
+    execSql(request) {
+      const self = this;
+      const names = request._parameters.map(function (p) { return p.name.toLowerCase(); });
+      const sql = request.sqlTextOrProcedure.replace(/@([A-Za-z_][A-Za-z0-9_]*)/g, function (match, name) {
+        const index = names.indexOf(name.toLowerCase());
+        return index < 0 ? match : '@p' + index;
+      });
+      const values = request._parameters.map(function (p) { return p.value; });
+      const run = this._handle ? host.query(this._handle, sql, values) : Promise.reject(new Error('the connection is not open'));
+      run.then(function (rows) {
+        const shaped = rows.map(function (row) {
+          const columns = Object.keys(row).map(function (key) { return { value: row[key], metadata: { colName: key } }; });
+          if (!self._useColumnNames) return columns;
+          const byName = {};
+          columns.forEach(function (column) { byName[column.metadata.colName] = column; });
+          return byName;
+        });
+        shaped.forEach(function (columns) { request.emit('row', columns); });
+        request.emit('doneInProc', shaped.length, true, shaped);
+        request.emit('done', shaped.length, true, shaped);
+        if (typeof request._callback === 'function') request._callback(null, shaped.length, shaped);
+        request.emit('requestCompleted');
+      }, function (error) {
+        if (typeof request._callback === 'function') request._callback(error);
+        else self.emit('error', error);
+      });
+    }
+
+    execSqlBatch(request) { this.execSql(request); }
+    close() { if (this._connected) this.emit('end'); }
+    cancel() {}
+  }
+
+  const tedious = { Connection: Connection, Request: Request, TYPES: TYPES };
 
   // module: request
   // request, fetch and axios all end in the host's http.request: the connection's allow-list, no redirects, the
@@ -344,6 +448,6 @@
 
   function clearTimeout(id) { if (id !== undefined && id !== null) cleared.add(id); }
 
-  const modules = { bcrypt: bcrypt, bcryptjs: bcrypt, crypto: crypto, pg: pg, mysql: mysql, request: request, axios: axios, 'node-fetch': fetch };
+  const modules = { bcrypt: bcrypt, bcryptjs: bcrypt, crypto: crypto, pg: pg, mysql: mysql, request: request, axios: axios, 'node-fetch': fetch, tedious: tedious };
   return { modules: modules, Buffer: Buffer, merge: function (base, over) { return Object.assign({}, base, over); }, fetch: fetch, setTimeout: setTimeout, clearTimeout: clearTimeout };
 })

@@ -66,7 +66,7 @@ internal static class HostApi
         if (style == ScriptStyle.Auth0)
         {
             // Auth0's first sandbox gave these as globals, and its oldest templates still use them without require().
-            foreach (var (global, module) in (ReadOnlySpan<(string, string)>)[("postgres", "pg"), ("mysql", "mysql"), ("request", "request"), ("bcrypt", "bcrypt")])
+            foreach (var (global, module) in (ReadOnlySpan<(string, string)>)[("postgres", "pg"), ("mysql", "mysql"), ("sqlserver", "tedious"), ("request", "request"), ("bcrypt", "bcrypt")])
             {
                 engine.Advanced.AddLazyGlobal(global, _ => CompatModules.Require(call, module), PropertyFlag.ConfigurableEnumerableWritable);
             }

@@ -186,6 +186,11 @@ internal sealed partial class ScriptRunner(ScriptServices services)
             ["ip"] = context.Ip,
             ["requestId"] = context.RequestId,
             ["dryRun"] = context.DryRun,
+
+            // The fields Authing documents for its scripts' context, so its templates can log or branch on them.
+            ["userPoolId"] = call.Connection.Name,
+            ["protocol"] = context.Protocol ?? "oidc",
+            ["request"] = new Dictionary<string, object?> { ["ip"] = context.Ip, ["requestId"] = context.RequestId },
         });
         JsValue subject = function.Style == ScriptStyle.Authing ? AuthingQuery(engine, identifier) : new JsString(identifier);
         var reader = ValueReader(kind);
