@@ -122,15 +122,15 @@
     end(callback) { return withCallback(Promise.resolve(), callback); }
   }
 
-  const pg = {
-    Client: Client,
-    Pool: Pool,
-    // Auth0's template: pg.connect(conString, function (err, client, done) { ... })
-    connect: function (config, callback) {
-      let client;
-      try { client = new Client(config); } catch (error) { callback(error); return; }
-      callback(null, client, function () {});
-    },
+  // Auth0's template: pg.connect(conString, function (err, client, done) { ... }). Its first sandbox's global
+  // postgres was that function itself: postgres(conString, function (err, client, done) { ... }).
+  const pg = function (config, callback) { return pg.connect(config, callback); };
+  pg.Client = Client;
+  pg.Pool = Pool;
+  pg.connect = function (config, callback) {
+    let client;
+    try { client = new Client(config); } catch (error) { callback(error); return; }
+    callback(null, client, function () {});
   };
 
   // module: mysql
