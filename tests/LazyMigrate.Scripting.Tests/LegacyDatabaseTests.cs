@@ -515,6 +515,16 @@ public sealed class MariaDbLegacyDatabaseTests : LegacyDatabaseTests
         Assert.Equal("7", Sandbox.AssertFound(found).Id);
         Assert.IsType<ScriptOutcome.WrongPassword>(wrong.Outcome);
         Assert.Contains("host 'db.internal.example' is neither", Assert.IsType<ScriptOutcome.Failed>(elsewhere.Outcome).Message, StringComparison.Ordinal);
+
+        // The same template while the legacy server is down (nothing listens on the port): not a wrong password.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var closedPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var down = await Scripts.LoginAsync(
+            Connection(template.Replace($"host: '{builder.Server}'", "host: '127.0.0.1'", StringComparison.Ordinal).Replace($"port: {builder.Port}", $"port: {closedPort}", StringComparison.Ordinal)) with { HttpAllowList = ["127.0.0.1"] },
+            "ada@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+        Sandbox.AssertFailed(down, ScriptFailureReason.LegacyUnavailable);
     }
 }
 
