@@ -80,6 +80,9 @@ public sealed record ScriptContext
 
     public string? RequestId { get; init; }
 
+    /// <summary>How the person is signing in (Authing's <c>context.protocol</c>); <c>oidc</c> when not given.</summary>
+    public string? Protocol { get; init; }
+
     /// <summary>True for "Try" runs from the console, API or CLI: the caller imports nothing.</summary>
     public bool DryRun { get; init; }
 }

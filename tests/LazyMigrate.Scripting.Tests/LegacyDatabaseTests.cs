@@ -310,6 +310,44 @@ public sealed class PostgresLegacyDatabaseTests : LegacyDatabaseTests
     }
 
     [Fact]
+    public async Task Auth0OldestPostgresTemplate_UsesTheGlobals_AndAServerThatIsDownIsLegacyUnavailable()
+    {
+        var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
+        string Script(int port) => $$"""
+            function login(email, password, callback) {
+              postgres('postgres://{{Uri.EscapeDataString(builder.Username!)}}:{{Uri.EscapeDataString(builder.Password ?? "")}}@127.0.0.1:{{port}}/{{builder.Database}}', function (err, client, done) {
+                if (err) return callback(err);
+                client.query('SELECT id, email, password_hash FROM users WHERE email = $1', [email], function (err, result) {
+                  done();
+                  if (err) return callback(err);
+                  if (result.rows.length === 0) return callback(null);
+                  bcrypt.compare(password, result.rows[0].password_hash, function (err, isValid) {
+                    if (err || !isValid) return callback(err || new WrongUsernameOrPasswordError(email));
+                    callback(null, { user_id: result.rows[0].id, email: result.rows[0].email });
+                  });
+                });
+              });
+            }
+            """;
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var closedPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        LegacyConnection On(int port) => Connection(Script(port)) with { HttpAllowList = ["127.0.0.1"] };
+        var ct = TestContext.Current.CancellationToken;
+
+        var found = await Scripts.LoginAsync(On(builder.Port), "ada@legacy.example", Password, new ScriptContext(), ct);
+        var wrong = await Scripts.LoginAsync(On(builder.Port), "ada@legacy.example", "nope", new ScriptContext(), ct);
+        var unknown = await Scripts.LoginAsync(On(builder.Port), "bob@legacy.example", Password, new ScriptContext(), ct);
+        var down = await Scripts.LoginAsync(On(closedPort), "ada@legacy.example", Password, new ScriptContext(), ct);
+
+        Assert.Equal("7", Sandbox.AssertFound(found).Id);
+        Assert.IsType<ScriptOutcome.WrongPassword>(wrong.Outcome);
+        Assert.IsType<ScriptOutcome.UnknownUser>(unknown.Outcome);
+        Sandbox.AssertFailed(down, ScriptFailureReason.LegacyUnavailable);
+    }
+
+    [Fact]
     public async Task AuthingPostgresTemplate_PromiseApi_Runs()
     {
         var builder = new NpgsqlConnectionStringBuilder(ConnectionString);
@@ -526,6 +564,16 @@ public sealed class MariaDbLegacyDatabaseTests : LegacyDatabaseTests
         Assert.Equal("7", Sandbox.AssertFound(found).Id);
         Assert.IsType<ScriptOutcome.WrongPassword>(wrong.Outcome);
         Assert.Contains("host 'db.internal.example' is neither", Assert.IsType<ScriptOutcome.Failed>(elsewhere.Outcome).Message, StringComparison.Ordinal);
+
+        // The same template while the legacy server is down (nothing listens on the port): not a wrong password.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var closedPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        var down = await Scripts.LoginAsync(
+            Connection(template.Replace($"host: '{builder.Server}'", "host: '127.0.0.1'", StringComparison.Ordinal).Replace($"port: {builder.Port}", $"port: {closedPort}", StringComparison.Ordinal)) with { HttpAllowList = ["127.0.0.1"] },
+            "ada@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
+        Sandbox.AssertFailed(down, ScriptFailureReason.LegacyUnavailable);
     }
 }
 

@@ -19,12 +19,38 @@ namespace LazyMigrate.Scripting.Compat;
 /// </summary>
 internal static class CompatModules
 {
-    public const string Available = "bcrypt, bcryptjs, crypto, mysql, pg";
+    public const string Available = "axios, bcrypt, bcryptjs, crypto, mysql, node-fetch, pg, request, tedious";
 
-    private static readonly Prepared<Acornima.Ast.Script> Source = Engine.PrepareScript(ReadSource(), "node-modules.js", strict: true);
+    /// <summary>The source name stack frames inside the modules carry.</summary>
+    public const string SourceName = "node-modules.js";
+
+    private static readonly string Text = ReadSource();
+
+    private static readonly Prepared<Acornima.Ast.Script> Source = Engine.PrepareScript(Text, SourceName, strict: true);
+
+    // Where each module starts ("// module: name" lines), so an error's position in here can name its module.
+    private static readonly (int Line, string Name)[] ModuleStarts = Text.Split('\n')
+        .Select((line, index) => (Line: index + 1, Text: line.Trim()))
+        .Where(l => l.Text.StartsWith("// module: ", StringComparison.Ordinal))
+        .Select(l => (l.Line, l.Text["// module: ".Length..]))
+        .ToArray();
+
+    public static string ModuleAt(int line) => ModuleStarts.LastOrDefault(m => m.Line <= line).Name ?? "Buffer";
 
     public static JsValue Require(ScriptCall call, string name)
     {
+        // Auth0's sandbox pins versions in the name (require('bcrypt@0.8.5')); one version of each module exists here.
+        var at = name.LastIndexOf('@');
+        if (at > 0)
+        {
+            name = name[..at];
+        }
+
+        if (name is "mongodb" or "mongoose")
+        {
+            throw new ScriptHostException($"module '{name}': MongoDB is not available in this sandbox; reach the legacy users through SQL (db.query, pg, mysql) or an HTTP service (request, fetch)");
+        }
+
         var modules = Get(call).Get("modules");
         var module = modules.AsObject().GetOwnProperty(name);
         if (module == Jint.Runtime.Descriptors.PropertyDescriptor.Undefined)
@@ -104,6 +130,16 @@ internal static class CompatModules
             return call.StartAsync(token => Task.Run(() => BCrypt.Net.BCrypt.HashPassword(password, rounds), token), (_, hash) => new JsString(hash));
         });
         Add("bcryptHashSync", args => new JsString(BCrypt.Net.BCrypt.HashPassword(RequiredString(Arg(args, 0), "password"), Rounds(Arg(args, 1)))));
+        Add("bcryptSalt", args => new JsString(BCrypt.Net.BCrypt.GenerateSalt(Rounds(Arg(args, 0)))));
+        Add("bcryptHashWithSalt", args =>
+        {
+            var password = RequiredString(Arg(args, 0), "password");
+            var salt = Salt(Arg(args, 1));
+            return call.StartAsync(token => Task.Run(() => BCrypt.Net.BCrypt.HashPassword(password, salt), token), (_, hash) => new JsString(hash));
+        });
+        Add("bcryptHashWithSaltSync", args => new JsString(BCrypt.Net.BCrypt.HashPassword(RequiredString(Arg(args, 0), "password"), Salt(Arg(args, 1)))));
+        host.FastSetDataProperty("http", HostApi.Http(call).Get("request"));
+        Add("delay", args => call.Delay(Arg(args, 0).IsNumber() ? Arg(args, 0).AsNumber() : 0));
         Add("open", args => new JsString(Open(call, RequiredString(Arg(args, 0), "kind"), ToPlain(Arg(args, 1)) as Dictionary<string, object?> ?? [])));
         Add("query", args =>
         {
@@ -122,6 +158,20 @@ internal static class CompatModules
     {
         var rounds = value.IsNumber() ? (int)value.AsNumber() : 10;
         return rounds is < 4 or > 14 ? throw new ScriptHostException("bcrypt rounds must be within 4..14") : rounds;
+    }
+
+    /// <summary>A bcrypt salt as genSalt makes it, its cost within the same bounds as a number of rounds.</summary>
+    private static string Salt(JsValue value)
+    {
+        var salt = RequiredString(value, "salt");
+        var parts = salt.Split('$');
+        if (parts.Length < 4 || parts[1] is not ("2a" or "2b" or "2y") || !int.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var cost) || parts[3].Length < 22)
+        {
+            throw new ScriptHostException("invalid bcrypt salt; make one with bcrypt.genSalt");
+        }
+
+        Rounds(new JsNumber(cost));
+        return salt;
     }
 
     private static byte[] ToBytes(JsValue value, string encoding)
@@ -214,6 +264,31 @@ internal static class CompatModules
                     Database = Text("database") ?? "",
                     ConnectionTimeout = 5,
                     AllowLoadLocalInfile = false,
+                }.ConnectionString;
+                break;
+            }
+
+            case "sqlserver":
+            {
+                // tedious' config: {server, authentication: {options: {userName, password}} | userName, password,
+                // options: {database, port, instanceName, encrypt, trustServerCertificate}}.
+                var options = config.GetValueOrDefault("options") as Dictionary<string, object?> ?? [];
+                var authentication = (config.GetValueOrDefault("authentication") as Dictionary<string, object?>)?.GetValueOrDefault("options") as Dictionary<string, object?> ?? [];
+                string? Option(Dictionary<string, object?> map, string key) => map.GetValueOrDefault(key) is { } value ? Convert.ToString(value, CultureInfo.InvariantCulture) : null;
+                var host = Text("server") ?? "localhost";
+                var port = Port(Option(options, "port"));
+                LegacyHostPolicy.EnsureAllowed(call.Connection, host, port ?? 1433, standardPort: 1433);
+                var instance = Option(options, "instanceName");
+                provider = LegacyDatabaseProvider.SqlServer;
+                connectionString = new Microsoft.Data.SqlClient.SqlConnectionStringBuilder
+                {
+                    DataSource = instance is not null ? $"{host}\\{instance}" : port is { } p ? $"{host},{p.ToString(CultureInfo.InvariantCulture)}" : host,
+                    UserID = Option(authentication, "userName") ?? Text("userName") ?? "",
+                    Password = Option(authentication, "password") ?? Text("password") ?? "",
+                    InitialCatalog = Option(options, "database") ?? "",
+                    Encrypt = options.GetValueOrDefault("encrypt") is false ? Microsoft.Data.SqlClient.SqlConnectionEncryptOption.Optional : Microsoft.Data.SqlClient.SqlConnectionEncryptOption.Mandatory,
+                    TrustServerCertificate = options.GetValueOrDefault("trustServerCertificate") is true,
+                    ConnectTimeout = 5,
                 }.ConnectionString;
                 break;
             }

@@ -35,7 +35,7 @@ internal static class HostApi
         };
         """, "host.js", strict: true);
 
-    public static void Install(ScriptCall call)
+    public static void Install(ScriptCall call, ScriptStyle style)
     {
         var engine = call.Engine;
         engine.Execute(ErrorClasses);
@@ -51,9 +51,29 @@ internal static class HostApi
         // Built on first use: most scripts touch two or three of these, and every call pays for what it builds.
         engine.Advanced.AddLazyGlobal("db", _ => Database(call), PropertyFlag.ConfigurableEnumerableWritable);
         engine.Advanced.AddLazyGlobal("http", _ => Http(call), PropertyFlag.ConfigurableEnumerableWritable);
-        engine.Advanced.AddLazyGlobal("crypto", _ => CryptoApi(call), PropertyFlag.ConfigurableEnumerableWritable);
+        if (style != ScriptStyle.Auth0)
+        {
+            engine.Advanced.AddLazyGlobal("crypto", _ => CryptoApi(call), PropertyFlag.ConfigurableEnumerableWritable);
+        }
+
         engine.Advanced.AddLazyGlobal("require", _ => call.Function("require", args => CompatModules.Require(call, RequiredString(Arg(args, 0), "module name")), 1), PropertyFlag.ConfigurableEnumerableWritable);
         engine.Advanced.AddLazyGlobal("Buffer", _ => CompatModules.Get(call).Get("Buffer"), PropertyFlag.ConfigurableEnumerableWritable);
+        foreach (var name in (string[])["fetch", "setTimeout", "clearTimeout"])
+        {
+            engine.Advanced.AddLazyGlobal(name, _ => CompatModules.Get(call).Get(name), PropertyFlag.ConfigurableEnumerableWritable);
+        }
+
+        if (style == ScriptStyle.Auth0)
+        {
+            // Auth0's first sandbox gave these as globals, and its oldest templates still use them without require().
+            foreach (var (global, module) in (ReadOnlySpan<(string, string)>)[("postgres", "pg"), ("mysql", "mysql"), ("sqlserver", "tedious"), ("request", "request"), ("bcrypt", "bcrypt")])
+            {
+                engine.Advanced.AddLazyGlobal(global, _ => CompatModules.Require(call, module), PropertyFlag.ConfigurableEnumerableWritable);
+            }
+
+            // Node's crypto, with the host's verifyPassword, hash and hmac beside it (Node's names win where both have one).
+            engine.Advanced.AddLazyGlobal("crypto", _ => CompatModules.Get(call).Get("merge").Call(JsValue.Undefined, [CryptoApi(call), CompatModules.Require(call, "crypto")]), PropertyFlag.ConfigurableEnumerableWritable);
+        }
     }
 
     public static JsValue Freeze(Engine engine, JsValue value)
@@ -104,7 +124,7 @@ internal static class HostApi
         return call.StartAsync(token => database.QueryAsync(sql, parameters, token), (engine, rows) => ToJs(engine, rows), legacy: true);
     }
 
-    private static JsObject Http(ScriptCall call)
+    internal static JsObject Http(ScriptCall call)
     {
         var http = new JsObject(call.Engine);
         http.FastSetDataProperty("request", call.Function("request", args =>
@@ -129,7 +149,25 @@ internal static class HostApi
                 headers,
                 body,
                 contentType);
-            return call.StartAsync(token => call.Services.Http.SendAsync(call.Connection, request, token), (engine, response) => ToJs(engine, response), legacy: true);
+            return call.StartAsync(
+                async token =>
+                {
+                    var response = await call.Services.Http.SendAsync(call.Connection, request, token);
+
+                    // A server error is the legacy service failing, not an answer about the user (see ScriptRunner).
+                    if (response["status"] is int status and >= 500)
+                    {
+                        call.MarkLegacyCallFailed($"{request.Method.ToUpperInvariant()} {new Uri(request.Url).GetLeftPart(UriPartial.Path)} answered {status}");
+                        if (status is 502 or 503 or 504)
+                        {
+                            call.MarkLegacyFault();
+                        }
+                    }
+
+                    return response;
+                },
+                (engine, response) => ToJs(engine, response),
+                legacy: true);
         }, 1));
         return http;
     }

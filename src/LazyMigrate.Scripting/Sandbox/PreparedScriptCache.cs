@@ -81,7 +81,7 @@ internal sealed class PreparedScriptCache
             if (statement is FunctionDeclaration { Id: { } id } declaration)
             {
                 var parameters = declaration.Params.Select(p => p is Identifier identifier ? identifier.Name : "").ToArray();
-                functions[id.Name] = new ScriptFunction(id.Name, StyleOf(declaration.Async, parameters));
+                functions[id.Name] = new ScriptFunction(id.Name, StyleOf(parameters));
             }
         }
 
@@ -89,12 +89,13 @@ internal sealed class PreparedScriptCache
     }
 
     /// <summary>
-    /// Auth0 scripts are plain functions whose last parameter is the callback; Authing scripts take a
+    /// Auth0 scripts are functions whose last parameter is the callback (async ones too: Auth0 runs
+    /// <c>async function login(email, password, callback)</c> and waits for the callback); Authing scripts take a
     /// <c>query</c> object first; everything else is native.
     /// </summary>
-    private static ScriptStyle StyleOf(bool isAsync, string[] parameters)
+    private static ScriptStyle StyleOf(string[] parameters)
     {
-        if (!isAsync && parameters.Length >= 2 && CallbackNames.Contains(parameters[^1], StringComparer.Ordinal))
+        if (parameters.Length >= 2 && CallbackNames.Contains(parameters[^1], StringComparer.Ordinal))
         {
             return ScriptStyle.Auth0;
         }

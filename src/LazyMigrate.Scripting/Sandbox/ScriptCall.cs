@@ -21,6 +21,7 @@ internal sealed class ScriptCall
     private int _pendingHostCalls;
     private int _runningHostWork;
     private int _legacyFault;
+    private string? _failedLegacyCall;
 
     public ScriptCall(Engine engine, LegacyConnection connection, ScriptLogCollector log, ScriptServices services, CancellationToken deadline)
     {
@@ -58,6 +59,15 @@ internal sealed class ScriptCall
     public bool LegacyFault => Volatile.Read(ref _legacyFault) != 0;
 
     public void MarkLegacyFault() => Interlocked.Exchange(ref _legacyFault, 1);
+
+    /// <summary>
+    /// What the first database or HTTP call of this run that failed said (any failure: unreachable, refused
+    /// credentials, a missing table, a 5xx answer), or null when none failed. A run with a failed legacy call never
+    /// yields a verdict about the user: scripts rewrap or swallow errors, so what they report afterwards is a guess.
+    /// </summary>
+    public string? FailedLegacyCall => Volatile.Read(ref _failedLegacyCall);
+
+    public void MarkLegacyCallFailed(string description) => Interlocked.CompareExchange(ref _failedLegacyCall, Log.Redact(description), null);
 
     /// <summary>True while any host work (query, request, hash) this call started has not finished.</summary>
     public bool HostWorkInFlight => Volatile.Read(ref _runningHostWork) > 0;
@@ -120,9 +130,17 @@ internal sealed class ScriptCall
                 if (legacy)
                 {
                     Interlocked.Decrement(ref call._pendingHostCalls);
-                    if (completed.Exception?.InnerException is { } error && LegacyFaults.IsUnavailable(error))
+                    if (completed.Exception?.InnerException is { } error)
                     {
-                        call.MarkLegacyFault();
+                        call.MarkLegacyCallFailed(call.Describe(error));
+                        if (LegacyFaults.IsUnavailable(error))
+                        {
+                            call.MarkLegacyFault();
+                        }
+                    }
+                    else if (completed.IsCanceled)
+                    {
+                        call.MarkLegacyCallFailed(call.Describe(new OperationCanceledException()));
                     }
                 }
 
@@ -153,6 +171,20 @@ internal sealed class ScriptCall
         return _then.Call(JsValue.FromObject(Engine, wake), [convert]);
     }
 
+    /// <summary>
+    /// A Promise of true once <paramref name="milliseconds"/> have passed, or of false when the call's deadline comes
+    /// first (setTimeout). Not host work: a timer left pending when the call ends burns nothing, so it must not
+    /// retire the worker the way a still-running hash does.
+    /// </summary>
+    public JsValue Delay(double milliseconds)
+    {
+        var delay = TimeSpan.FromMilliseconds(Math.Clamp(double.IsNaN(milliseconds) ? 0 : milliseconds, 0, int.MaxValue));
+        var timer = Task.Delay(delay, Services.Time, Deadline);
+        var wake = timer.ContinueWith(_ => (object?)null, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        var fired = new ClrFunction(Engine, "", (_, _) => timer.IsCompletedSuccessfully ? JsBoolean.True : JsBoolean.False, 0, PropertyFlag.Configurable);
+        return _then.Call(JsValue.FromObject(Engine, wake), [fired]);
+    }
+
     /// <summary>Creates a host function whose .NET failures reach the script as plain JS errors.</summary>
     public ClrFunction Function(string name, Func<JsValue[], JsValue> body, int length = 0) =>
         new(Engine, name, (_, arguments) =>
@@ -175,7 +207,9 @@ internal sealed class ScriptCall
     /// Maps a host failure to a JS Error carrying a message only: no .NET type names, stack traces or inner
     /// exceptions reach the script (they would tell an attacker about the host and clutter the admin's view).
     /// </summary>
-    public JavaScriptException ToScriptError(Exception ex)
+    public JavaScriptException ToScriptError(Exception ex) => new(Engine.Intrinsics.Error, Log.Redact(Describe(ex)));
+
+    private string Describe(Exception ex)
     {
         var message = ex switch
         {
@@ -193,6 +227,6 @@ internal sealed class ScriptCall
             Services.Logger.LogWarning(ex, "Host operation failed in a script of connection {Connection}", Connection.Name);
         }
 
-        return new JavaScriptException(Engine.Intrinsics.Error, Log.Redact(message));
+        return message;
     }
 }

@@ -15,18 +15,27 @@ internal sealed partial record ScriptError(string Name, string Message, int? Lin
             var name = obj.Get("name");
             var message = obj.Get("message");
             var stack = obj.Get("stack");
-            var match = stack.IsString() ? StackLocation().Match(stack.AsString()) : null;
-            if (line is null && match is { Success: true })
+            var text = message.IsString() ? message.AsString() : error.ToString();
+            if (stack.IsString())
             {
-                line = int.Parse(match.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture);
-                column = int.Parse(match.Groups[2].ValueSpan, System.Globalization.CultureInfo.InvariantCulture);
+                // The stack names each frame's source: the script (script.js) or the compatibility modules
+                // (node-modules.js). A position inside the modules means nothing to the script's author, so the
+                // error is placed on the script's own line that called into them, and names the module.
+                var frames = StackLocation().Matches(stack.AsString());
+                var first = frames.FirstOrDefault();
+                if (first is not null && first.Groups[1].Value == Compat.CompatModules.SourceName)
+                {
+                    text += $" (in the compatibility module '{Compat.CompatModules.ModuleAt(Number(first.Groups[2]))}')";
+                }
+
+                if (line is null && frames.FirstOrDefault(f => f.Groups[1].Value != Compat.CompatModules.SourceName) is { } own)
+                {
+                    line = Number(own.Groups[2]);
+                    column = Number(own.Groups[3]);
+                }
             }
 
-            return new ScriptError(
-                name.IsString() ? name.AsString() : "Error",
-                message.IsString() ? message.AsString() : error.ToString(),
-                line,
-                column);
+            return new ScriptError(name.IsString() ? name.AsString() : "Error", text, line, column);
         }
 
         return new ScriptError("Error", error.IsUndefined() ? "undefined was thrown" : error.ToString(), line, column);
@@ -34,6 +43,8 @@ internal sealed partial record ScriptError(string Name, string Message, int? Lin
 
     public bool Is(string name) => string.Equals(Name, name, StringComparison.Ordinal);
 
-    [GeneratedRegex(@":(\d+):(\d+)")]
+    private static int Number(Group group) => int.Parse(group.ValueSpan, System.Globalization.CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"([^\s():]+):(\d+):(\d+)")]
     private static partial Regex StackLocation();
 }

@@ -98,14 +98,16 @@ internal sealed partial class ScriptRunner(ScriptServices services)
         call = new ScriptCall(engine, connection, log, services, deadline);
         try
         {
-            HostApi.Install(call);
+            HostApi.Install(call, function.Style);
             engine.Execute(prepared.Script!.Script);
             var settled = await InvokeAsync(call, function, kind, identifier, password ?? "", limit, context);
-            return Done(Interpret(call, function.Style, kind, settled, limit), call.LegacyFault && settled.Error is not null);
+            return Done(Interpret(call, function.Style, kind, settled, limit), call.LegacyFault);
         }
         catch (JavaScriptException ex)
         {
-            var error = ScriptError.From(ex.Error, ex.Location.Start.Line, ex.Location.Start.Column + 1);
+            // A throw inside the compatibility modules is placed by the error's stack (the script's calling line).
+            var inScript = ex.Location.SourceFile != Compat.CompatModules.SourceName;
+            var error = ScriptError.From(ex.Error, inScript ? ex.Location.Start.Line : null, inScript ? ex.Location.Start.Column + 1 : null);
             return Done(Interpret(call, function.Style, kind, new Settled(null, error, false), limit), call.LegacyFault);
         }
         catch (RegexMatchTimeoutException)
@@ -190,6 +192,11 @@ internal sealed partial class ScriptRunner(ScriptServices services)
             ["ip"] = context.Ip,
             ["requestId"] = context.RequestId,
             ["dryRun"] = context.DryRun,
+
+            // The fields Authing documents for its scripts' context, so its templates can log or branch on them.
+            ["userPoolId"] = call.Connection.Name,
+            ["protocol"] = context.Protocol ?? "oidc",
+            ["request"] = new Dictionary<string, object?> { ["ip"] = context.Ip, ["requestId"] = context.RequestId },
         });
         // listUsers gets its cursor (null on the first page) and page size; the other functions an identifier.
         JsValue subject = kind == ScriptKind.ListUsers
@@ -225,7 +232,23 @@ internal sealed partial class ScriptRunner(ScriptServices services)
                 ScriptKind.ListUsers => [subject, new JsNumber(limit), callback],
                 _ => [callback],
             };
-            engine.Invoke(target, arguments);
+            var invoked = engine.Invoke(target, arguments);
+            if (invoked.IsPromise())
+            {
+                // An async Auth0 function that throws before calling back: its rejection is the callback's error.
+                var onRejected = new ClrFunction(engine, "", (_, args) =>
+                {
+                    if (!box.Done)
+                    {
+                        box = new Settled(null, ScriptError.From(ScriptValues.Arg(args, 0)), true);
+                        settle.Resolve(JsValue.Undefined);
+                    }
+
+                    return JsValue.Undefined;
+                }, 1, PropertyFlag.Configurable);
+                engine.GetValue("Promise").Get("prototype").Get("then").Call(invoked, [JsValue.Undefined, onRejected]);
+            }
+
             if (!box.Done)
             {
                 await settle.Promise.UnwrapIfPromiseAsync(call.Deadline);
@@ -289,6 +312,27 @@ internal sealed partial class ScriptRunner(ScriptServices services)
 
     private static ScriptOutcome Interpret(ScriptCall call, ScriptStyle style, ScriptKind kind, Settled settled, int limit)
     {
+        // Security: once a database or HTTP call of the run failed, nothing the script says afterwards is a verdict
+        // about the user. Templates rewrap every error (Authing's "Execute query failed: relation "users" does not
+        // exist" would read as an unknown user, "password authentication failed for user" as a wrong password) or
+        // swallow it and return null; an unknown user lets registration take a legacy user's address, a wrong
+        // password is counted against the person. So the run fails, whatever it returned, in every style.
+        if (call.FailedLegacyCall is { } failure)
+        {
+            var reason = call.LegacyFault ? ScriptFailureReason.LegacyUnavailable : ScriptFailureReason.ScriptError;
+            if (settled.Error is { } thrown)
+            {
+                // The script's own error usually carries the failure (rewrapped); when it does not (a
+                // WrongUsernameOrPasswordError after a 503), the admin needs the failure itself.
+                var message = thrown.Message.Contains(failure, StringComparison.Ordinal) || failure.Contains(thrown.Message, StringComparison.Ordinal)
+                    ? (reason == ScriptFailureReason.LegacyUnavailable ? thrown.Message : $"{thrown.Name}: {thrown.Message}")
+                    : $"a legacy call failed ({failure}); the script then ended with {thrown.Name}: {thrown.Message}, which is not trusted after a failed call";
+                return new ScriptOutcome.Failed(reason, message, thrown.Line, thrown.Column);
+            }
+
+            return new ScriptOutcome.Failed(reason, $"a legacy call failed ({failure}); the script went on, but its answer is not trusted after a failed call");
+        }
+
         if (settled.Error is { } error)
         {
             if (kind != ScriptKind.ListUsers && (error.Is("WrongUsernameOrPasswordError") || (style == ScriptStyle.Auth0 && error.Is("UnauthorizedError"))))
@@ -297,7 +341,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
             }
 
             // Authing's templates signal outcomes with plain Errors; their messages are the only clue.
-            if (style == ScriptStyle.Authing && kind != ScriptKind.ListUsers && error.Is("Error") && !call.LegacyFault)
+            if (style == ScriptStyle.Authing && kind != ScriptKind.ListUsers && error.Is("Error"))
             {
                 if (AuthingUnknownUser().IsMatch(error.Message))
                 {
