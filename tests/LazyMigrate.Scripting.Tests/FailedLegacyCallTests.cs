@@ -65,7 +65,8 @@ public sealed class FailedLegacyCallTests : IAsyncLifetime
 
     private LegacyConnection Authing(string? password = null, int? port = null, string? host = null) => Sandbox.Connection(AuthingScript) with
     {
-        HttpAllowList = [host ?? _builder.Host!],
+        // The port rule: a script's own database connection reaches a host only at the port the allow-list names.
+        HttpAllowList = [$"{host ?? _builder.Host}:{port ?? _builder.Port}"],
         Settings = new Dictionary<string, string>
         {
             ["DB_HOST"] = host ?? _builder.Host!,

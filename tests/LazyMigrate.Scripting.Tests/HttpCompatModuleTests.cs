@@ -81,7 +81,9 @@ public sealed class HttpCompatModuleTests : IAsyncLifetime
     {
         Settings = new Dictionary<string, string> { ["API"] = baseUrl ?? _baseAddress.ToString().TrimEnd('/'), ["API_KEY"] = "k-123" },
         SecretSettings = new HashSet<string> { "API_KEY" },
-        HttpAllowList = ["127.0.0.1"],
+        // The port rule: the allow-list names the test service's random port, and a loopback address a test points
+        // at instead (a port nothing listens on); any other host stays off it.
+        HttpAllowList = baseUrl is not null && new Uri(baseUrl).IsLoopback ? [_baseAddress.Authority, new Uri(baseUrl).Authority] : [_baseAddress.Authority],
         Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(10) },
     };
 

@@ -333,7 +333,7 @@ public sealed class PostgresLegacyDatabaseTests : LegacyDatabaseTests
         listener.Start();
         var closedPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
-        LegacyConnection On(int port) => Connection(Script(port)) with { HttpAllowList = ["127.0.0.1"] };
+        LegacyConnection On(int port) => Connection(Script(port)) with { HttpAllowList = [$"127.0.0.1:{port}"] };
         var ct = TestContext.Current.CancellationToken;
 
         var found = await Scripts.LoginAsync(On(builder.Port), "ada@legacy.example", Password, new ScriptContext(), ct);
@@ -571,7 +571,7 @@ public sealed class MariaDbLegacyDatabaseTests : LegacyDatabaseTests
         var closedPort = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         var down = await Scripts.LoginAsync(
-            Connection(template.Replace($"host: '{builder.Server}'", "host: '127.0.0.1'", StringComparison.Ordinal).Replace($"port: {builder.Port}", $"port: {closedPort}", StringComparison.Ordinal)) with { HttpAllowList = ["127.0.0.1"] },
+            Connection(template.Replace($"host: '{builder.Server}'", "host: '127.0.0.1'", StringComparison.Ordinal).Replace($"port: {builder.Port}", $"port: {closedPort}", StringComparison.Ordinal)) with { HttpAllowList = [$"127.0.0.1:{closedPort}"] },
             "ada@legacy.example", Password, new ScriptContext(), TestContext.Current.CancellationToken);
         Sandbox.AssertFailed(down, ScriptFailureReason.LegacyUnavailable);
     }

@@ -93,8 +93,9 @@ public static class UserFileFormats
 /// <summary>
 /// Which CSV header names hold which field. Fields are Auth0's names (user_id, email, email_verified, username,
 /// given_name, family_name, name, nickname, picture, phone_number, phone_verified, blocked, user_metadata,
-/// app_metadata) and the hash's: password_hash, with hash_algorithm, hash_encoding, salt, salt_encoding and
-/// salt_position for hashes that do not name their format. A field not mapped is looked for under its own name.
+/// app_metadata) and the hash's: password_hash, with hash_algorithm (a format LegacyPasswordHash.FromFormat names),
+/// hash_encoding, salt, salt_encoding, salt_position, password_encoding, iterations, digest, key and key_encoding for
+/// hashes that do not name their format. A field not mapped is looked for under its own name.
 /// </summary>
 public sealed record CsvColumns(IReadOnlyDictionary<string, string>? Map = null)
 {
@@ -102,7 +103,8 @@ public sealed record CsvColumns(IReadOnlyDictionary<string, string>? Map = null)
     [
         "user_id", "email", "email_verified", "username", "given_name", "family_name", "name", "nickname", "picture",
         "phone_number", "phone_verified", "blocked", "user_metadata", "app_metadata",
-        "password_hash", "hash_algorithm", "hash_encoding", "salt", "salt_encoding", "salt_position",
+        "password_hash", "hash_algorithm", "hash_encoding", "salt", "salt_encoding", "salt_position", "password_encoding",
+        "iterations", "digest", "key", "key_encoding",
     ];
 
     public string HeaderOf(string field) => Map is not null && Map.TryGetValue(field, out var header) ? header : field;

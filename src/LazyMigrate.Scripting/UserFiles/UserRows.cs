@@ -106,7 +106,9 @@ internal static class UserRows
                 var scheme = Fields.String(user, "encryptionScheme") ?? (defaults.TryGetValue("encryptionScheme", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null)
                     ?? throw new FieldException("encryptionScheme is missing (on the user or the request)");
                 var factor = Fields.Int(user, "factor") ?? (defaults.TryGetValue("factor", out var f) && f.TryGetInt32(out var n) ? n : null);
-                fields.Hash = FusionAuthHashes.From(scheme, factor, Fields.String(user, "salt"), password);
+                fields.Hash = LegacyPasswordHash.FromFusionAuth(scheme,
+                    factor ?? throw new FieldException("factor is missing (on the user or the request)"),
+                    Fields.String(user, "salt") ?? string.Empty, password);
             }
         }
         catch (FieldException ex)
@@ -143,7 +145,7 @@ internal static class UserRows
             fields.AppMetadata = JsonObjectCell(column("app_metadata"), "app_metadata");
             if (column("password_hash") is { } hash)
             {
-                fields.Hash = CsvHashes.From(hash, column("hash_algorithm"), column("hash_encoding"), column("salt"), column("salt_encoding"), column("salt_position"));
+                fields.Hash = CsvHash(hash, column);
             }
         }
         catch (FieldException ex)
@@ -156,6 +158,25 @@ internal static class UserRows
         }
 
         return fields.Finish();
+    }
+
+    /// <summary>
+    /// A CSV row's hash: a self-describing string (bcrypt, PHC, crypt(3), Django, ldap, ASP.NET Identity) needs no
+    /// more; other formats are named in <c>hash_algorithm</c>, with their salt and settings in the other columns
+    /// (see <see cref="LegacyPasswordHash.FromFormat"/>).
+    /// </summary>
+    private static LegacyPasswordHash CsvHash(string hash, Func<string, string?> column)
+    {
+        var parameters = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in (string[])["hash_encoding", "salt_encoding", "salt_position", "password_encoding", "iterations", "digest", "key", "key_encoding"])
+        {
+            if (column(name) is { } value)
+            {
+                parameters[name] = value;
+            }
+        }
+
+        return LegacyPasswordHash.FromFormat(column("hash_algorithm") ?? "auto", hash, column("salt"), parameters);
     }
 
     public static ImportRow Refused(string position, string reason, string detail, string? legacyId = null, string? email = null) =>
@@ -291,45 +312,5 @@ internal static class UserRows
         }
 
         private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
-    }
-}
-
-/// <summary>
-/// FusionAuth's encryption schemes as legacy hashes. Until the shared verifiers name FusionAuth's schemes
-/// (LegacyPasswordHash.FromFusionAuth), only bcrypt is rebuilt here (FusionAuth keeps the cost, salt and hash apart);
-/// every other scheme is carried by name and refused by the hash check as not yet supported.
-/// </summary>
-internal static class FusionAuthHashes
-{
-    public static LegacyPasswordHash From(string scheme, int? factor, string? salt, string password) => scheme switch
-    {
-        "bcrypt" when factor is { } cost && salt is { Length: 22 } => LegacyPasswordHash.FromBcrypt(
-            string.Create(CultureInfo.InvariantCulture, $"$2a${cost:D2}${salt}{password}")),
-        "bcrypt" => throw new LegacyHashFormatException("a FusionAuth bcrypt hash needs its factor and its 22-character salt"),
-        _ => new LegacyPasswordHash
-        {
-            Algorithm = "fusionauth-" + scheme,
-            Hash = new LegacyPasswordHash.HashPart { Value = password, Encoding = "base64" },
-            Salt = salt is null ? null : new LegacyPasswordHash.SaltPart { Value = salt, Encoding = "base64" },
-            Parameters = factor is { } n ? new Dictionary<string, string> { ["factor"] = n.ToString(CultureInfo.InvariantCulture) } : null,
-        },
-    };
-}
-
-/// <summary>
-/// A CSV row's hash: a self-describing string (bcrypt, PHC, crypt(3), Django, ldap, ASP.NET Identity) needs no more;
-/// a bare digest names its algorithm (md5, sha1, sha256, sha512...) with its encoding and salt in the other columns.
-/// </summary>
-internal static class CsvHashes
-{
-    public static LegacyPasswordHash From(string hash, string? algorithm, string? encoding, string? salt, string? saltEncoding, string? saltPosition)
-    {
-        algorithm ??= LegacyPasswordVerifier.Detect(hash);
-        return algorithm == "bcrypt" ? LegacyPasswordHash.FromBcrypt(hash) : new LegacyPasswordHash
-        {
-            Algorithm = algorithm,
-            Hash = new LegacyPasswordHash.HashPart { Value = hash, Encoding = encoding },
-            Salt = salt is null ? null : new LegacyPasswordHash.SaltPart { Value = salt, Encoding = saltEncoding, Position = saltPosition },
-        };
     }
 }

@@ -2,6 +2,7 @@ using LazyMigrate.Scripting;
 using LazyMigrate.Scripting.UserFiles;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Jobs;
+using LazyMigrate.Server.LegacyConnections;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 
@@ -77,6 +78,13 @@ public sealed class ImportJobs(
         else if (request.Source.Length > 32 || services.GetKeyedService<IUserSourceFactory>(request.Source) is null)
         {
             errors["source"] = [$"This server has no '{Printable(request.Source)}' import source. Sources: file (an upload){(services.GetKeyedService<IUserSourceFactory>("listUsers") is null ? "" : ", listUsers")}."];
+        }
+
+        else if (request.Source == "listUsers" && !errors.ContainsKey("connection") && !await db.ScriptVersions.AnyAsync(
+                     s => s.Function == ScriptFunction.ListUsers && db.LegacyConnections.Any(c => c.Id == s.ConnectionId && c.Name == request.Connection), cancellationToken))
+        {
+            // Refused now rather than failing the job later: the connection cannot page through its users yet.
+            errors["source"] = [$"The connection '{Printable(request.Connection!)}' has no listUsers script: add one before a pull import."];
         }
 
         if (request.Rate is < 1 or > ImportJobOptions.MaxRate)

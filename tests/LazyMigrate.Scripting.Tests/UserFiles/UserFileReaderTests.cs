@@ -147,6 +147,57 @@ public sealed class UserFileReaderTests
     private static (UserFileFormat, IReadOnlyList<SampleUser>, string) Pair(UserFileFormat format, IReadOnlyList<SampleUser> users, Func<IEnumerable<SampleUser>, string> write) =>
         (format, users, write(users));
 
+    [Fact]
+    public async Task FusionAuth_EverySchemeReadsAsTheSharedVerifiersDefineIt()
+    {
+        // FusionAuth's own load-test example (salted-sha256, factor 1, "password123"), and its salted-pbkdf2 and
+        // bcrypt users the way FusionAuth keeps them: factor, base64 salt (bcrypt: the 22 characters after the cost)
+        // and the hash apart. Vectors as in Crypto/OtherFormatTests.
+        var text = """
+            {"users": [
+              {"email": "sha@example.com", "password": "KGRZ7l/GeMtj2oQVXXatV4ODFXgpJA8iW6z1Kzvr0FQ=", "salt": "ZjFuZDFuZ24zbTA=", "encryptionScheme": "salted-sha256", "factor": 1},
+              {"email": "pbkdf2@example.com", "password": "tOfvliNk9XjE9h2gFN0B58LN3pEtjfOqwm5fzNK0hno=", "salt": "ZnVzaW9uLXNhbHQtMDEyMw==", "encryptionScheme": "salted-pbkdf2-hmac-sha256", "factor": 24000},
+              {"email": "nofactor@example.com", "password": "KGRZ7l/GeMtj2oQVXXatV4ODFXgpJA8iW6z1Kzvr0FQ=", "salt": "ZjFuZDFuZ24zbTA=", "encryptionScheme": "salted-sha256"},
+              {"email": "phpass@example.com", "password": "aGFzaA==", "salt": "c2FsdA==", "encryptionScheme": "phpass-md5", "factor": 8}
+            ]}
+            """;
+
+        var rows = await ReadAllAsync(text, UserFileFormat.FusionAuth);
+
+        Assert.True(LegacyPasswordVerifier.Verify("password123", rows[0].PasswordHash!));
+        Assert.False(LegacyPasswordVerifier.Verify("password124", rows[0].PasswordHash!));
+        Assert.Equal("pbkdf2-sha256", rows[1].PasswordHash!.Format);
+        Assert.Equal(("InvalidField", "factor is missing (on the user or the request)"), (rows[2].Refusal!.Reason, rows[2].Refusal!.Detail));
+        Assert.Equal("InvalidHash", rows[3].Refusal!.Reason);
+        Assert.Contains("phpass-md5", rows[3].Refusal!.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Csv_NamedFormatsTakeTheirSaltAndSettingsFromTheirColumns()
+    {
+        // Auth0's documented salted-md5 example ("password", salt "salt" before it), a hex sha256 with the salt after
+        // the password (Node: createHash('sha256').update('correct horse 9' + 'pepper').digest('hex')), and a
+        // self-describing bcrypt string with no hash_algorithm.
+        var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes("correct horse 9pepper")));
+        var bcrypt = BCrypt.Net.BCrypt.HashPassword("correct horse 9", 4);
+        var text = $"""
+            email,password_hash,hash_algorithm,hash_encoding,salt,salt_position
+            md5@example.com,67A1E09BB1F83F5007DC119C14D663AA,md5,hex,salt,prefix
+            sha@example.com,{sha},sha256,hex,pepper,suffix
+            bcrypt@example.com,{bcrypt},,,,
+            odd@example.com,abc,rot13,,,
+            """;
+
+        var rows = await ReadAllAsync(text, UserFileFormat.Csv);
+
+        Assert.True(LegacyPasswordVerifier.Verify("password", rows[0].PasswordHash!));
+        Assert.True(LegacyPasswordVerifier.Verify("correct horse 9", rows[1].PasswordHash!));
+        Assert.False(LegacyPasswordVerifier.Verify("correct horse 8", rows[1].PasswordHash!));
+        Assert.True(LegacyPasswordVerifier.Verify("correct horse 9", rows[2].PasswordHash!));
+        Assert.Equal("InvalidHash", rows[3].Refusal!.Reason);
+        Assert.Contains("rot13", rows[3].Refusal!.Detail, StringComparison.Ordinal);
+    }
+
     private static async Task<List<ImportRow>> ReadAllAsync(string text, UserFileFormat format)
     {
         var rows = new List<ImportRow>();

@@ -63,13 +63,16 @@ public sealed class ImportApiTests(BulkImportFixture fixture) : IClassFixture<Bu
     }
 
     [Fact]
-    public async Task APullImport_NamesTheSourceWhenThisServerHasNone_AndRefusesUnknownFields()
+    public async Task APullImport_NamesTheSourceWhenTheConnectionHasNoListUsersScript_AndRefusesUnknownFields()
     {
         using var api = await fixture.ApiAsync();
 
         using var pull = await api.PostAsJsonAsync("/api/v1/jobs/users-imports", new { connection = "legacy", source = "listUsers", rate = 200, pageSize = 500 }, TestContext.Current.CancellationToken);
         var problem = await pull.ProblemAsync(HttpStatusCode.BadRequest);
-        Assert.Contains("listUsers", problem.GetProperty("errors").GetProperty("source")[0].GetString(), StringComparison.Ordinal);
+        Assert.Contains("no listUsers script", problem.GetProperty("errors").GetProperty("source")[0].GetString(), StringComparison.Ordinal);
+
+        using var other = await api.PostAsJsonAsync("/api/v1/jobs/users-imports", new { connection = "legacy", source = "ldap" }, TestContext.Current.CancellationToken);
+        Assert.Contains("no 'ldap' import source", (await other.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors").GetProperty("source")[0].GetString(), StringComparison.Ordinal);
 
         using var unknown = await api.SendRawAsync(HttpMethod.Post, "/api/v1/jobs/users-imports", """{"connection":"legacy","sauce":"listUsers"}""");
         await unknown.ProblemAsync(HttpStatusCode.BadRequest);
