@@ -43,6 +43,13 @@ if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
 fi
 
+# The management API's OpenAPI document is linted by Redocly and Spectral (Management/OpenApiLintTests), from their
+# lockfile; installed again only when the lockfile changed. No telemetry from either.
+export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true SCARF_ANALYTICS=false
+if command -v npm >/dev/null 2>&1 && ! cmp -s tools/openapi-lint/package-lock.json tools/openapi-lint/node_modules/.installed-lock.json; then
+  (cd tools/openapi-lint && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock.json)
+fi
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build LazyMigrate.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
 

@@ -1,6 +1,7 @@
 using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.LazyMigration;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 
 namespace LazyMigrate.Server.Management;
 
@@ -9,7 +10,9 @@ public static class AuditApi
 {
     public static RouteGroupBuilder MapAuditApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/audit", ListAuditEvents).WithTags("Audit").RequireScope(ManagementScopes.ReadLogs).WithName("ListAuditEvents");
+        api.MapGet("/audit", ListAuditEvents).WithTags("Audit").RequireScope(ManagementScopes.ReadLogs).WithName("ListAuditEvents")
+            .WithSummary("List audit events")
+            .WithDescription("Entries in [from, to), newest first, filtered by type, user, connection and reason; follow next for older ones.");
         return api;
     }
 
@@ -65,6 +68,15 @@ public static class AuditApi
     }
 }
 
-public sealed record AuditListRequest(DateTimeOffset? From, DateTimeOffset? To, string? Type, Guid? UserId, string? Connection, string? Reason, int? Limit, long? Before);
+/// <summary>Query string of <c>GET /api/v1/audit</c>, its names spelt as callers write them (see <see cref="UserListRequest"/>).</summary>
+public sealed record AuditListRequest(
+    [property: FromQuery(Name = "from")] DateTimeOffset? From,
+    [property: FromQuery(Name = "to")] DateTimeOffset? To,
+    [property: FromQuery(Name = "type")] string? Type,
+    [property: FromQuery(Name = "userId")] Guid? UserId,
+    [property: FromQuery(Name = "connection")] string? Connection,
+    [property: FromQuery(Name = "reason")] string? Reason,
+    [property: FromQuery(Name = "limit")] int? Limit,
+    [property: FromQuery(Name = "before")] long? Before);
 
 public sealed record AuditListResponse(IReadOnlyList<AuditEvent> Items, string? Next);

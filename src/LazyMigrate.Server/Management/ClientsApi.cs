@@ -10,12 +10,35 @@ public static class ClientsApi
     public static RouteGroupBuilder MapClientsApi(this RouteGroupBuilder api)
     {
         var clients = api.MapGroup("/clients").WithTags("Clients");
-        clients.MapGet("/", ListClients).RequireScope(ReadClients).WithName("ListClients");
-        clients.MapGet("/{clientId}", GetClient).RequireScope(ReadClients).WithName("GetClient");
-        clients.MapPost("/", CreateClient).RequireScope(UpdateClients).WithName("CreateClient");
-        clients.MapPut("/{clientId}", UpdateClient).RequireScope(UpdateClients).WithName("UpdateClient");
-        clients.MapDelete("/{clientId}", DeleteClient).RequireScope(UpdateClients).WithName("DeleteClient");
-        clients.MapPost("/{clientId}/rotate-secret", RotateSecret).RequireScope(UpdateClients).WithName("RotateClientSecret");
+        clients.MapGet("/", ListClients).RequireScope(ReadClients).WithName("ListClients")
+            .WithSummary("List clients")
+            .WithDescription("Every client, those defined in configuration (read-only here) among them. Secrets are never shown.");
+        clients.MapGet("/{clientId}", GetClient).RequireScope(ReadClients).WithName("GetClient")
+            .WithSummary("Get a client")
+            .WithDescription("Type, redirect URIs, scopes, the scopes of the API it runs, consent, and whether configuration defines it.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        clients.MapPost("/", CreateClient).RequireScope(UpdateClients).WithName("CreateClient")
+            .WithSummary("Create a client")
+            .WithDescription("A public client (browser or native app: code flow with PKCE, needs a redirect URI) or a confidential one, " +
+                "whose generated secret is in this response only; it is stored hashed. 409 when the client id is taken.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        clients.MapPut("/{clientId}", UpdateClient).RequireScope(UpdateClients).WithName("UpdateClient")
+            .WithSummary("Change a client")
+            .WithDescription("Display name, redirect URIs, scopes, API scopes or consent; absent fields stay as they are. A client " +
+                "defined in configuration is read-only here (409): the next start would undo the change.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        clients.MapDelete("/{clientId}", DeleteClient).RequireScope(UpdateClients).WithName("DeleteClient")
+            .WithSummary("Delete a client")
+            .WithDescription("Deletes the client with its authorizations and tokens. 409 for a client defined in configuration.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        clients.MapPost("/{clientId}/rotate-secret", RotateSecret).RequireScope(UpdateClients).WithName("RotateClientSecret")
+            .WithSummary("Rotate a client's secret")
+            .WithDescription("Replaces a confidential client's secret; the old one stops working at once and the new one is in this " +
+                "response only. 409 for a public client or one defined in configuration.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 

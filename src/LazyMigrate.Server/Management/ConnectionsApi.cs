@@ -11,18 +11,65 @@ public static class ConnectionsApi
     public static RouteGroupBuilder MapConnectionsApi(this RouteGroupBuilder api)
     {
         var connections = api.MapGroup("/connections").WithTags("Connections");
-        connections.MapGet("/", ListConnections).RequireScope(ReadConnections).WithName("ListConnections");
-        connections.MapGet("/{name}", GetConnection).RequireScope(ReadConnections).WithName("GetConnection");
-        connections.MapPost("/", CreateConnection).RequireScope(UpdateConnections).WithName("CreateConnection");
-        connections.MapPatch("/{name}", UpdateConnection).RequireScope(UpdateConnections).WithName("UpdateConnection");
+        connections.MapGet("/", ListConnections).RequireScope(ReadConnections).WithName("ListConnections")
+            .WithSummary("List legacy connections")
+            .WithDescription("Every legacy connection in the order sign-ins ask them, with state and settings; secrets only as set or not.");
+        connections.MapGet("/{name}", GetConnection).RequireScope(ReadConnections).WithName("GetConnection")
+            .WithSummary("Get a legacy connection")
+            .WithDescription("A connection with its ETag. Secrets are never returned, only whether they are set.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithETag();
+        connections.MapPost("/", CreateConnection).RequireScope(UpdateConnections).WithName("CreateConnection")
+            .WithSummary("Create a legacy connection")
+            .WithDescription("New connections start Disconnected: save a login script (and try it) before switching to Importing. " +
+                "409 when the name is taken.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithETag();
+        connections.MapPatch("/{name}", UpdateConnection).RequireScope(UpdateConnections).WithName("UpdateConnection")
+            .WithSummary("Change a legacy connection")
+            .WithDescription("Settings, secrets, limits, order or state; If-Match is required (428 without it, 412 when stale). " +
+                "Moving to Disconnected needs confirmDisconnect: true; without it the answer is 409 with neverMigrated, the legacy " +
+                "users who would be left behind.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired)
+            .WithETag();
 
         var scripts = connections.MapGroup("/{name}/scripts/{function}").WithTags("Scripts");
-        scripts.MapGet("/", GetScript).RequireScope(ReadConnections).WithName("GetScript");
-        scripts.MapPut("/", SaveScript).RequireScope(UpdateConnections).WithName("SaveScript");
-        scripts.MapGet("/versions", ListScriptVersions).RequireScope(ReadConnections).WithName("ListScriptVersions");
-        scripts.MapGet("/versions/{version:int}", GetScriptVersion).RequireScope(ReadConnections).WithName("GetScriptVersion");
-        scripts.MapPost("/versions/{version:int}/rollback", RollbackScript).RequireScope(UpdateConnections).WithName("RollbackScript");
-        scripts.MapPost("/try", TryScript).RequireScope(UpdateConnections).RequireRateLimiting(ScriptTrials.RateLimitPolicy).WithName("TryScript");
+        scripts.MapGet("/", GetScript).RequireScope(ReadConnections).WithName("GetScript")
+            .WithSummary("Get a script")
+            .WithDescription("The current version of a connection's script (login, getUser, countUsers or listUsers), with its ETag.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithETag();
+        scripts.MapPut("/", SaveScript).RequireScope(UpdateConnections).WithName("SaveScript")
+            .WithSummary("Save a script")
+            .WithDescription("Adds a numbered version (saving the current content again changes nothing). If-Match is required once a " +
+                "version exists (428 without it, 412 when stale). A script that does not parse is refused with its line and column.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .ProducesProblem(StatusCodes.Status428PreconditionRequired)
+            .WithETag();
+        scripts.MapGet("/versions", ListScriptVersions).RequireScope(ReadConnections).WithName("ListScriptVersions")
+            .WithSummary("List a script's versions")
+            .WithDescription("Every saved version of the script, with who saved it and when.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        scripts.MapGet("/versions/{version:int}", GetScriptVersion).RequireScope(ReadConnections).WithName("GetScriptVersion")
+            .WithSummary("Get a script version")
+            .WithDescription("One saved version of the script, by number.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        scripts.MapPost("/versions/{version:int}/rollback", RollbackScript).RequireScope(UpdateConnections).WithName("RollbackScript")
+            .WithSummary("Roll a script back")
+            .WithDescription("Makes an earlier version current again, as a new version; If-Match is honoured when sent (412 when stale).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed)
+            .WithETag();
+        scripts.MapPost("/try", TryScript).RequireScope(UpdateConnections).RequireRateLimiting(ScriptTrials.RateLimitPolicy).WithName("TryScript")
+            .WithSummary("Try a script")
+            .WithDescription("A dry run of the saved script, or of content when given: the outcome, the profile found, the script's log " +
+                "lines and its duration. Nothing is imported; the try is audited. 20 tries a minute per client (429 beyond).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         return api;
     }
 

@@ -11,9 +11,17 @@ public static class ExportsApi
 
     public static RouteGroupBuilder MapExportsApi(this RouteGroupBuilder api)
     {
-        api.MapPost("/jobs/users-exports", StartExport).WithTags("Jobs").RequireScope(ManagementScopes.ExportUsers).WithName("StartUsersExport");
+        api.MapPost("/jobs/users-exports", StartExport).WithTags("Jobs").RequireScope(ManagementScopes.ExportUsers).WithName("StartUsersExport")
+            .WithSummary("Start an export of every user")
+            .WithDescription("Starts a job that writes every user as JSON Lines in Auth0's import shape, hashes included; follow it at " +
+                "/api/v1/jobs/{id}, then read its file.");
         api.MapGet("/jobs/{id:guid}/file", GetExportFile).WithTags("Jobs").RequireScope(ManagementScopes.ExportUsers).WithName("GetExportFile")
-            .Produces(StatusCodes.Status200OK, contentType: ContentType);
+            .WithSummary("Download an export's file")
+            .WithDescription("The completed export as JSON Lines (an attachment), streamed from the database by any node. 409 until the job " +
+                "has completed, with its state, processed, total and error. The file holds password hashes: keep it like a database backup.")
+            .Produces(StatusCodes.Status200OK, contentType: ContentType)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 

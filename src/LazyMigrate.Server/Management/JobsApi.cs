@@ -26,18 +26,40 @@ public static class JobsApi
     {
         var jobs = api.MapGroup("/jobs").WithTags("Jobs");
         jobs.MapPost("/users-imports", CreateUsersImport).RequireScope(ImportUsers).WithName("CreateUsersImport")
+            .WithSummary("Start a bulk import")
             .Accepts<PullImportBody>("application/json", "multipart/form-data")
             .Produces<JobView>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithDescription("multipart/form-data: the fields connection, format (auth0, jsonl, fusionauth, csv; detected when absent), " +
                 "verify (email:password, repeated), columns (CSV: a JSON object of field to header), pageSize and rate, then the file as 'users', last. " +
                 "application/json: a pull import, {\"connection\", \"source\": \"listUsers\", \"rate\", \"pageSize\"}.");
-        jobs.MapGet("/", ListJobs).RequireAnyScope(JobScopes).WithName("ListJobs");
-        jobs.MapGet("/{id:guid}", GetJob).RequireAnyScope(JobScopes).WithName("GetJob");
-        jobs.MapGet("/{id:guid}/errors", ListJobErrors).RequireAnyScope(JobScopes).WithName("ListJobErrors");
-        jobs.MapPost("/{id:guid}/pause", PauseJob).RequireAnyScope(JobScopes).WithName("PauseJob");
-        jobs.MapPost("/{id:guid}/resume", ResumeJob).RequireAnyScope(JobScopes).WithName("ResumeJob");
-        jobs.MapPost("/{id:guid}/cancel", CancelJob).RequireAnyScope(JobScopes).WithName("CancelJob");
+        jobs.MapGet("/", ListJobs).RequireAnyScope(JobScopes).WithName("ListJobs")
+            .WithSummary("List jobs")
+            .WithDescription("Newest first; follow next for older jobs. Lists the kinds the token may see (imports with import:users, exports with export:users).");
+        jobs.MapGet("/{id:guid}", GetJob).RequireAnyScope(JobScopes).WithName("GetJob")
+            .WithSummary("Get a job")
+            .WithDescription("State, counts, refused rows by reason, total, progress, rate, estimated finish and error.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapGet("/{id:guid}/errors", ListJobErrors).RequireAnyScope(JobScopes).WithName("ListJobErrors")
+            .WithSummary("List a job's refused rows")
+            .WithDescription("The refused rows in file order: position, reason, detail, legacy id and address, never a hash; follow next.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        jobs.MapPost("/{id:guid}/pause", PauseJob).RequireAnyScope(JobScopes).WithName("PauseJob")
+            .WithSummary("Pause a job")
+            .WithDescription("Stops a pending or running job after its current page; 409 in any other state.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        jobs.MapPost("/{id:guid}/resume", ResumeJob).RequireAnyScope(JobScopes).WithName("ResumeJob")
+            .WithSummary("Resume a job")
+            .WithDescription("Lets any node go on with a paused job from its checkpoint; 409 unless paused.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        jobs.MapPost("/{id:guid}/cancel", CancelJob).RequireAnyScope(JobScopes).WithName("CancelJob")
+            .WithSummary("Cancel a job")
+            .WithDescription("Ends a job for good (what it wrote stays); 409 when it has already ended.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 

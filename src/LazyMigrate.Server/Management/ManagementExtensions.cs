@@ -28,6 +28,7 @@ public static class ManagementExtensions
             options.ShouldInclude = description => description.RelativePath?.StartsWith("api/", StringComparison.Ordinal) == true;
             options.AddDocumentTransformer<ManagementOpenApi>();
             options.AddOperationTransformer<ManagementOpenApi>();
+            options.AddSchemaTransformer<ManagementOpenApi>();
         });
         return services;
     }

@@ -10,7 +10,11 @@ public static class StatsApi
 
     public static RouteGroupBuilder MapStatsApi(this RouteGroupBuilder api)
     {
-        api.MapGet("/stats/migration", GetMigrationStats).WithTags("Stats").RequireScope(ManagementScopes.ReadStats).WithName("GetMigrationStats");
+        api.MapGet("/stats/migration", GetMigrationStats).WithTags("Stats").RequireScope(ManagementScopes.ReadStats).WithName("GetMigrationStats")
+            .WithSummary("Get migration progress")
+            .WithDescription("Totals, a per-day series of migrations and script failures for [from, to] (UTC days; the last 30 by default), " +
+                "progress per connection, failures by reason, users remaining (from countUsers) and a projected finish date from the last " +
+                "seven days' rate.");
         return api;
     }
 

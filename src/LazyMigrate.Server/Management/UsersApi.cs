@@ -18,13 +18,41 @@ public static class UsersApi
     public static RouteGroupBuilder MapUsersApi(this RouteGroupBuilder api)
     {
         var users = api.MapGroup("/users").WithTags("Users");
-        users.MapGet("/", ListUsers).RequireScope(ReadUsers).WithName("ListUsers");
-        users.MapGet("/by-email", GetUserByEmail).RequireScope(ReadUsers).WithName("GetUserByEmail");
-        users.MapGet("/{id:guid}", GetUser).RequireScope(ReadUsers).WithName("GetUser");
-        users.MapPost("/", CreateUser).RequireScope(CreateUsers).WithName("CreateUser");
-        users.MapPatch("/{id:guid}", UpdateUser).RequireScope(UpdateUsers).WithName("UpdateUser");
-        users.MapDelete("/{id:guid}", DeleteUser).RequireScope(DeleteUsers).WithName("DeleteUser");
-        users.MapDelete("/{id:guid}/identities/{connection}/{legacyId}", UnlinkIdentity).RequireScope(UpdateUsers).WithName("UnlinkIdentity");
+        users.MapGet("/", ListUsers).RequireScope(ReadUsers).WithName("ListUsers")
+            .WithSummary("List and search users")
+            .WithDescription("A page of users matching the filters, in a unique order (sort, then id). Follow next until it is null to " +
+                "visit every match exactly once, even while users are added. total counts every match; q finds a prefix or substring of " +
+                "the email, username or name; connection matches a user with any identity at that connection; fields trims each item.");
+        users.MapGet("/by-email", GetUserByEmail).RequireScope(ReadUsers).WithName("GetUserByEmail")
+            .WithSummary("Find a user by email")
+            .WithDescription("The user here with this address (compared normalised); 404 when there is none.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapGet("/{id:guid}", GetUser).RequireScope(ReadUsers).WithName("GetUser")
+            .WithSummary("Get a user")
+            .WithDescription("Profile, metadata, credential kind, legacy identities, and creation, migration and last sign-in times.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapPost("/", CreateUser).RequireScope(CreateUsers).WithName("CreateUser")
+            .WithSummary("Create a user")
+            .WithDescription("Creates a native user. 409 when the address belongs to a user here, to a deleted user (tombstone) or to a " +
+                "legacy user who has not migrated yet; 503 when a legacy system cannot say whether it knows the address.")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        users.MapPatch("/{id:guid}", UpdateUser).RequireScope(UpdateUsers).WithName("UpdateUser")
+            .WithSummary("Change a user")
+            .WithDescription("Profile, metadata, email (checked against this store and the legacy systems, like registration) or blocking; " +
+                "absent fields stay as they are.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        users.MapDelete("/{id:guid}", DeleteUser).RequireScope(DeleteUsers).WithName("DeleteUser")
+            .WithSummary("Delete a user")
+            .WithDescription("A migrated user leaves a tombstone for each legacy identity, so no later sign-in, reset or import brings them " +
+                "back and the address is not given to a new account, unless allowReimport=true.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        users.MapDelete("/{id:guid}/identities/{connection}/{legacyId}", UnlinkIdentity).RequireScope(UpdateUsers).WithName("UnlinkIdentity")
+            .WithSummary("Unlink a legacy identity")
+            .WithDescription("Removes a linked legacy identity from the user (audited); that legacy account is nobody's here any more. " +
+                "The identity the user was imported from cannot be unlinked (409).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return api;
     }
 
@@ -160,22 +188,25 @@ public static class UsersApi
     }
 }
 
-/// <summary>Query string of <c>GET /api/v1/users</c>.</summary>
+/// <summary>
+/// Query string of <c>GET /api/v1/users</c>. Binding ignores case; the names are given so that the OpenAPI document
+/// spells them as callers write them (<c>q</c>, <c>limit</c>, not <c>Q</c>, <c>Limit</c>).
+/// </summary>
 public sealed record UserListRequest(
-    string? Q,
-    bool? Migrated,
-    string? Connection,
-    bool? Blocked,
-    DateTimeOffset? CreatedFrom,
-    DateTimeOffset? CreatedTo,
-    DateTimeOffset? MigratedFrom,
-    DateTimeOffset? MigratedTo,
-    DateTimeOffset? LastLoginFrom,
-    DateTimeOffset? LastLoginTo,
-    string? Sort,
-    int? Limit,
-    string? Cursor,
-    string? Fields);
+    [property: FromQuery(Name = "q")] string? Q,
+    [property: FromQuery(Name = "migrated")] bool? Migrated,
+    [property: FromQuery(Name = "connection")] string? Connection,
+    [property: FromQuery(Name = "blocked")] bool? Blocked,
+    [property: FromQuery(Name = "createdFrom")] DateTimeOffset? CreatedFrom,
+    [property: FromQuery(Name = "createdTo")] DateTimeOffset? CreatedTo,
+    [property: FromQuery(Name = "migratedFrom")] DateTimeOffset? MigratedFrom,
+    [property: FromQuery(Name = "migratedTo")] DateTimeOffset? MigratedTo,
+    [property: FromQuery(Name = "lastLoginFrom")] DateTimeOffset? LastLoginFrom,
+    [property: FromQuery(Name = "lastLoginTo")] DateTimeOffset? LastLoginTo,
+    [property: FromQuery(Name = "sort")] string? Sort,
+    [property: FromQuery(Name = "limit")] int? Limit,
+    [property: FromQuery(Name = "cursor")] string? Cursor,
+    [property: FromQuery(Name = "fields")] string? Fields);
 
 /// <summary><paramref name="Next"/> is the URL of the next page, null on the last one.</summary>
 public sealed record UserListResponse(IReadOnlyList<object> Items, int Total, string? Next);

@@ -110,7 +110,7 @@ public class LegacyServerFixture : ServerFixtureBase
         GC.SuppressFinalize(this);
     }
 
-    protected static string RepositoryRoot()
+    public static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
         {
