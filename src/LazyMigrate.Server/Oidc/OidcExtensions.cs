@@ -79,6 +79,9 @@ public static class OidcExtensions
                 // not any token this server issued, such as a user's for userinfo.
                 options.AddAudiences(Management.ManagementExtensions.Audience);
 
+                // Note: a token from before audiences existed (no aud) gets invalid_token saying it must be renewed.
+                options.AddEventHandler(TokensWithoutAudience.MustBeRenewed);
+
                 // Note: access tokens only in the Authorization header. In a URL they end up in logs, history and Referer.
                 options.UseAspNetCore()
                     .DisableAccessTokenExtractionFromQueryString()
