@@ -14,6 +14,7 @@ public sealed record ClientView(
     IReadOnlyList<string> RedirectUris,
     IReadOnlyList<string> PostLogoutRedirectUris,
     IReadOnlyList<string> Scopes,
+    IReadOnlyList<string> ApiScopes,
     bool RequireConsent,
     bool ManagedByConfiguration);
 
@@ -31,6 +32,12 @@ public sealed record ClientChange
     public List<string>? PostLogoutRedirectUris { get; init; }
 
     public List<string>? Scopes { get; init; }
+
+    /// <summary>
+    /// The scopes of the API this (confidential) client runs: access tokens granted one of them name the client in
+    /// <c>aud</c>, so it may introspect them. The same as the <c>ApiScopes</c> setting of a configured client.
+    /// </summary>
+    public List<string>? ApiScopes { get; init; }
 
     public bool? RequireConsent { get; init; }
 }
@@ -61,8 +68,15 @@ public sealed class ClientAdministration(
 {
     public async Task<IReadOnlyList<ClientView>> ListAsync(CancellationToken cancellationToken)
     {
-        var views = new List<ClientView>();
+        // Read the list first: each view queries the scopes, which the same DbContext cannot do while the list streams.
+        var all = new List<object>();
         await foreach (var application in applications.ListAsync(cancellationToken: cancellationToken))
+        {
+            all.Add(application);
+        }
+
+        var views = new List<ClientView>();
+        foreach (var application in all)
         {
             views.Add(await ViewAsync(application, cancellationToken));
         }
@@ -75,7 +89,7 @@ public sealed class ClientAdministration(
 
     public async Task<ClientResult> CreateAsync(ClientChange change, string actor, CancellationToken cancellationToken)
     {
-        var errors = await ValidateAsync(change, creating: true, cancellationToken);
+        var errors = await ValidateAsync(change, creating: true, change.Type == ClientTypes.Confidential, cancellationToken);
         if (errors.Count > 0)
         {
             return new ClientResult.Invalid(errors);
@@ -93,6 +107,7 @@ public sealed class ClientAdministration(
         await EnsureScopesAsync(change.Scopes, cancellationToken);
         var application = await applications.CreateAsync(descriptor, cancellationToken);
         await audit.RecordAsync(AuditEventType.ClientChanged, reason: "Created", detail: change.ClientId, actor: actor, cancellationToken: cancellationToken);
+        await SetApiScopesAsync(change.ClientId!, change.ApiScopes ?? [], actor, cancellationToken);
         logger.LogInformation("Client {ClientId} created by {Actor}", change.ClientId, actor);
         return new ClientResult.Done(await ViewAsync(application, cancellationToken), secret);
     }
@@ -110,8 +125,8 @@ public sealed class ClientAdministration(
             return ConfiguredConflict(clientId);
         }
 
-        var errors = await ValidateAsync(change with { ClientId = clientId }, creating: false, cancellationToken);
         var confidential = await applications.HasClientTypeAsync(application, ClientTypes.Confidential, cancellationToken);
+        var errors = await ValidateAsync(change with { ClientId = clientId }, creating: false, confidential, cancellationToken);
         if (change.Type is { } type && type != (confidential ? ClientTypes.Confidential : ClientTypes.Public))
         {
             errors["type"] = ["A client's type cannot change; create a new client instead."];
@@ -141,6 +156,11 @@ public sealed class ClientAdministration(
         await EnsureScopesAsync(merged.Scopes, cancellationToken);
         await applications.UpdateAsync(application, descriptor, cancellationToken);
         await audit.RecordAsync(AuditEventType.ClientChanged, reason: "Updated", detail: clientId, actor: actor, cancellationToken: cancellationToken);
+        if (change.ApiScopes is { } apiScopes)
+        {
+            await SetApiScopesAsync(clientId, apiScopes, actor, cancellationToken);
+        }
+
         return new ClientResult.Done(await ViewAsync(application, cancellationToken), null);
     }
 
@@ -158,6 +178,8 @@ public sealed class ClientAdministration(
         }
 
         var view = await ViewAsync(application, cancellationToken);
+        // A later client of the same id must not inherit this one's audiences (and with them, its tokens' introspection).
+        await SetApiScopesAsync(clientId, [], actor, cancellationToken);
         // OpenIddict deletes the client's authorizations and tokens with it.
         await applications.DeleteAsync(application, cancellationToken);
         await audit.RecordAsync(AuditEventType.ClientChanged, reason: "Deleted", detail: clientId, actor: actor, cancellationToken: cancellationToken);
@@ -223,7 +245,69 @@ public sealed class ClientAdministration(
         }
     }
 
-    private async Task<Dictionary<string, string[]>> ValidateAsync(ClientChange change, bool creating, CancellationToken cancellationToken)
+    /// <summary>
+    /// Makes <paramref name="clientId"/> the audience of exactly <paramref name="wanted"/>: added to each scope's
+    /// resources (creating the scope when new), removed from the scopes it no longer serves. Audited when it changes.
+    /// </summary>
+    private async Task SetApiScopesAsync(string clientId, IEnumerable<string> wanted, string actor, CancellationToken cancellationToken)
+    {
+        var desired = wanted.ToHashSet(StringComparer.Ordinal);
+        var current = await ApiScopesOfAsync(clientId, cancellationToken);
+        if (desired.SetEquals(current))
+        {
+            return;
+        }
+
+        foreach (var name in current.Where(n => !desired.Contains(n)).Concat(desired.Where(n => !current.Contains(n))))
+        {
+            var scope = await scopes.FindByNameAsync(name, cancellationToken);
+            var descriptor = new OpenIddictScopeDescriptor { Name = name, DisplayName = name };
+            if (scope is not null)
+            {
+                await scopes.PopulateAsync(descriptor, scope, cancellationToken);
+            }
+
+            if (desired.Contains(name))
+            {
+                descriptor.Resources.Add(clientId);
+            }
+            else
+            {
+                descriptor.Resources.Remove(clientId);
+            }
+
+            if (scope is null)
+            {
+                await scopes.CreateAsync(descriptor, cancellationToken);
+            }
+            else
+            {
+                await scopes.UpdateAsync(scope, descriptor, cancellationToken);
+            }
+        }
+
+        var detail = $"{clientId}: {(desired.Count == 0 ? "(none)" : string.Join(' ', desired.Order(StringComparer.Ordinal)))}";
+        await audit.RecordAsync(AuditEventType.ClientChanged, reason: "ApiScopesChanged", detail: detail, actor: actor, cancellationToken: cancellationToken);
+        logger.LogInformation("Client {ClientId}: API scopes set to {ApiScopes} by {Actor}", clientId, desired, actor);
+    }
+
+    /// <summary>The scopes whose tokens name <paramref name="clientId"/> as their audience.</summary>
+    private async Task<List<string>> ApiScopesOfAsync(string clientId, CancellationToken cancellationToken)
+    {
+        var served = new List<string>();
+        await foreach (var scope in scopes.FindByResourceAsync(clientId, cancellationToken))
+        {
+            served.Add((await scopes.GetNameAsync(scope, cancellationToken))!);
+        }
+
+        return [.. served.Order(StringComparer.Ordinal)];
+    }
+
+    /// <summary>An RFC 6749 scope-token: visible ASCII except the double quote and the backslash.</summary>
+    private static bool IsScopeToken(string scope) =>
+        scope.Length is > 0 and <= 200 && scope.All(c => c is >= '!' and <= '~' && c is not ('"' or '\\'));
+
+    private async Task<Dictionary<string, string[]>> ValidateAsync(ClientChange change, bool creating, bool confidential, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (creating && (string.IsNullOrWhiteSpace(change.ClientId) || change.ClientId.Length > 100 ||
@@ -235,6 +319,11 @@ public sealed class ClientAdministration(
         {
             // The console's create page lives at /console/clients/new.
             errors["clientId"] = ["'new' is reserved."];
+        }
+        else if (creating && change.ClientId == Management.ManagementExtensions.Audience)
+        {
+            // The management API's audience: such a client would be the audience of every management token.
+            errors["clientId"] = [$"'{Management.ManagementExtensions.Audience}' is reserved."];
         }
 
         if (creating && change.Type is not (ClientTypes.Public or ClientTypes.Confidential))
@@ -273,6 +362,43 @@ public sealed class ClientAdministration(
             }
         }
 
+        if (change.ApiScopes is { Count: > 0 } apiScopes)
+        {
+            if (!confidential)
+            {
+                errors["apiScopes"] = ["Only a confidential client can serve an API: it introspects its tokens with its secret."];
+            }
+            else if (apiScopes.Count > 50)
+            {
+                errors["apiScopes"] = ["At most 50 API scopes."];
+            }
+            else
+            {
+                foreach (var scope in apiScopes)
+                {
+                    if (!IsScopeToken(scope))
+                    {
+                        errors["apiScopes"] = [$"'{scope}' is not a scope name: 1 to 200 visible characters, no space, quote or backslash."];
+                        break;
+                    }
+
+                    if (ClientSeeder.StandardScopes.Contains(scope) || Management.ManagementScopes.All.ContainsKey(scope))
+                    {
+                        errors["apiScopes"] = [$"'{scope}' is a scope of this server; an API of its own needs scopes of its own."];
+                        break;
+                    }
+
+                    // One API per scope: a second audience could introspect, and be sent, the first API's tokens.
+                    if (await scopes.FindByNameAsync(scope, cancellationToken) is { } existing
+                        && (await scopes.GetResourcesAsync(existing, cancellationToken)).FirstOrDefault(r => r != change.ClientId) is { } other)
+                    {
+                        errors["apiScopes"] = [$"'{scope}' is served by another API ('{other}')."];
+                        break;
+                    }
+                }
+            }
+        }
+
         return errors;
     }
 
@@ -295,6 +421,7 @@ public sealed class ClientAdministration(
             [.. (await applications.GetRedirectUrisAsync(application, cancellationToken)).Order(StringComparer.Ordinal)],
             [.. (await applications.GetPostLogoutRedirectUrisAsync(application, cancellationToken)).Order(StringComparer.Ordinal)],
             [.. scopes.Distinct()],
+            await ApiScopesOfAsync(clientId, cancellationToken),
             await applications.HasConsentTypeAsync(application, ConsentTypes.Explicit, cancellationToken),
             IsConfigured(clientId));
     }

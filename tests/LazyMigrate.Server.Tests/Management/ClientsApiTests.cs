@@ -99,4 +99,82 @@ public class ClientsApiTests(ManagementApiFixture fixture) : IClassFixture<Manag
         Assert.True(machine.GetProperty("managedByConfiguration").GetBoolean());
         Assert.Equal("confidential", machine.GetProperty("type").GetString());
     }
+
+    [Fact]
+    public async Task ApiScopes_SetThroughTheApi_MakeTheClientTheAudience_AndAreAudited()
+    {
+        using var http = await fixture.ApiAsync();
+        using var anonymous = fixture.Anonymous();
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var apiId = "orders-api-" + suffix;
+        var scope = $"orders-{suffix}:read";
+
+        using var createdApi = await http.PostAsJsonAsync("/api/v1/clients", new { clientId = apiId, type = "confidential", apiScopes = new[] { scope } }, Ct);
+        Assert.Equal(HttpStatusCode.Created, createdApi.StatusCode);
+        var api = await createdApi.JsonAsync();
+        Assert.Equal([scope], api.GetProperty("client").GetProperty("apiScopes").EnumerateArray().Select(s => s.GetString()));
+        var apiSecret = api.GetProperty("clientSecret").GetString()!;
+
+        // Another application may now be given the scope, and its tokens name the API as their audience.
+        var callerId = "shop-" + suffix;
+        using var createdCaller = await http.PostAsJsonAsync("/api/v1/clients", new { clientId = callerId, type = "confidential", scopes = new[] { scope } }, Ct);
+        Assert.Equal(HttpStatusCode.Created, createdCaller.StatusCode);
+        var callerSecret = (await createdCaller.JsonAsync()).GetProperty("clientSecret").GetString()!;
+        var token = (await anonymous.ClientCredentialsAsync(callerId, callerSecret, scope)).AccessToken!;
+
+        var introspected = await anonymous.IntrospectAsync(new TestClient(apiId, Secret: apiSecret), token);
+        Assert.True(introspected.Json.GetProperty("active").GetBoolean());
+        Assert.Contains(apiId, Audiences(introspected.Json));
+        Assert.False((await anonymous.IntrospectAsync(TestClients.Machine, token)).Json.GetProperty("active").GetBoolean());
+
+        var audit = await http.GetFromJsonAsync<JsonElement>("/api/v1/audit?type=ClientChanged&limit=200", Ct);
+        Assert.Contains(audit.GetProperty("items").EnumerateArray(), e =>
+            e.GetProperty("reason").GetString() == "ApiScopesChanged" && e.GetProperty("detail").GetString() == $"{apiId}: {scope}");
+
+        // Taken away: new tokens for the scope no longer name the API, which may no longer introspect them.
+        using var cleared = await http.PutJsonAsync($"/api/v1/clients/{apiId}", new { apiScopes = Array.Empty<string>() }, null);
+        Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
+        Assert.Empty((await cleared.JsonAsync()).GetProperty("apiScopes").EnumerateArray());
+        var later = (await anonymous.ClientCredentialsAsync(callerId, callerSecret, scope)).AccessToken!;
+        Assert.False((await anonymous.IntrospectAsync(new TestClient(apiId, Secret: apiSecret), later)).Json.GetProperty("active").GetBoolean());
+        audit = await http.GetFromJsonAsync<JsonElement>("/api/v1/audit?type=ClientChanged&limit=200", Ct);
+        Assert.Contains(audit.GetProperty("items").EnumerateArray(), e =>
+            e.GetProperty("reason").GetString() == "ApiScopesChanged" && e.GetProperty("detail").GetString() == $"{apiId}: (none)");
+    }
+
+    [Fact]
+    public async Task ApiScopes_AreValidated_NamingTheField()
+    {
+        using var http = await fixture.ApiAsync();
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+
+        async Task<string> RefusedAsync(object body)
+        {
+            using var response = await http.PostAsJsonAsync("/api/v1/clients", body, Ct);
+            var errors = (await response.ProblemAsync(HttpStatusCode.BadRequest)).GetProperty("errors");
+            return Assert.Single(errors.GetProperty("apiScopes").EnumerateArray()).GetString()!;
+        }
+
+        Assert.Contains("confidential", await RefusedAsync(new
+        {
+            clientId = "spa-" + suffix, type = "public", redirectUris = new[] { "https://spa.example/cb" }, apiScopes = new[] { "spa:read" },
+        }), StringComparison.Ordinal);
+        Assert.Contains("scope of this server", await RefusedAsync(new { clientId = "a-" + suffix, type = "confidential", apiScopes = new[] { "read:users" } }), StringComparison.Ordinal);
+        Assert.Contains("scope of this server", await RefusedAsync(new { clientId = "b-" + suffix, type = "confidential", apiScopes = new[] { "email" } }), StringComparison.Ordinal);
+        Assert.Contains("not a scope name", await RefusedAsync(new { clientId = "c-" + suffix, type = "confidential", apiScopes = new[] { "two words" } }), StringComparison.Ordinal);
+        Assert.Contains("not a scope name", await RefusedAsync(new { clientId = "d-" + suffix, type = "confidential", apiScopes = new[] { "say\"hi" } }), StringComparison.Ordinal);
+
+        // One API per scope: another client may not become the audience of this one's tokens.
+        var scope = $"billing-{suffix}:read";
+        using var first = await http.PostAsJsonAsync("/api/v1/clients", new { clientId = "billing-" + suffix, type = "confidential", apiScopes = new[] { scope } }, Ct);
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Contains("another API", await RefusedAsync(new { clientId = "e-" + suffix, type = "confidential", apiScopes = new[] { scope } }), StringComparison.Ordinal);
+
+        // Nothing refused was created.
+        using var absent = await http.GetAsync($"/api/v1/clients/a-{suffix}", Ct);
+        await absent.ProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    private static List<string?> Audiences(JsonElement introspection) =>
+        introspection.GetProperty("aud") is { ValueKind: JsonValueKind.Array } array ? [.. array.EnumerateArray().Select(a => a.GetString())] : [introspection.GetProperty("aud").GetString()];
 }

@@ -22,6 +22,9 @@ public sealed class ClientForm
 
     public List<string> Scopes { get; set; } = [];
 
+    /// <summary>The scopes of the API a confidential client runs, one a line (or separated by spaces).</summary>
+    public string? ApiScopes { get; set; }
+
     public bool RequireConsent { get; set; }
 
     public static ClientForm From(ClientView client) => new()
@@ -32,6 +35,7 @@ public sealed class ClientForm
         RedirectUris = string.Join('\n', client.RedirectUris),
         PostLogoutRedirectUris = string.Join('\n', client.PostLogoutRedirectUris),
         Scopes = [.. client.Scopes],
+        ApiScopes = string.Join('\n', client.ApiScopes),
         RequireConsent = client.RequireConsent,
     };
 
@@ -43,6 +47,7 @@ public sealed class ClientForm
         RedirectUris = Lines(RedirectUris),
         PostLogoutRedirectUris = Lines(PostLogoutRedirectUris),
         Scopes = Scopes,
+        ApiScopes = [.. (ApiScopes ?? "").Split([' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)],
         RequireConsent = RequireConsent,
     };
 
