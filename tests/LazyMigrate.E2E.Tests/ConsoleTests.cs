@@ -287,6 +287,55 @@ public sealed class ConsoleTests(ConsoleServer live) : IClassFixture<ConsoleServ
     }
 
     [Fact]
+    public async Task Clients_ApiScopes_AreSetAndChangedInTheConsole_RefusedWhenTheyAreThisServersOwn()
+    {
+        var suffix = Guid.NewGuid().ToString("N")[..8];
+        var clientId = "console-api-" + suffix;
+        var page = await live.AdminPageAsync();
+
+        await page.GotoAsync(live.Url("console/clients/new"));
+        await page.GetByLabel("Client id").FillAsync(clientId);
+        await page.GetByLabel("Type").SelectOptionAsync("confidential");
+        foreach (var scope in new[] { "openid", "profile", "email", "offline_access" })
+        {
+            await page.GetByLabel(scope, new() { Exact = true }).UncheckAsync();
+        }
+
+        // A scope of this server is refused, with the reason beside the form, and nothing is created.
+        await page.GetByLabel("API scopes").FillAsync("read:users");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create client" }).ClickAsync();
+        Assert.Contains("'read:users' is a scope of this server", await page.GetByRole(AriaRole.Alert).InnerTextAsync(), StringComparison.Ordinal);
+        Assert.Null(await ClientAsync(clientId));
+
+        await page.GetByLabel("API scopes").FillAsync($"invoices-{suffix}:read\ninvoices-{suffix}:write");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create client" }).ClickAsync();
+        Assert.NotEmpty(await page.GetByTestId("client-secret").InnerTextAsync());
+        Assert.Equal([$"invoices-{suffix}:read", $"invoices-{suffix}:write"], (await ClientAsync(clientId))!.ApiScopes);
+
+        // The client's page shows them for editing; one taken away is no longer the client's.
+        await page.GotoAsync(live.Url("console/clients/" + clientId));
+        Assert.Equal($"invoices-{suffix}:read\ninvoices-{suffix}:write", await page.GetByLabel("API scopes").InputValueAsync());
+        await page.GetByLabel("API scopes").FillAsync($"invoices-{suffix}:read");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save client" }).ClickAsync();
+        await page.WaitForURLAsync($"**/console/clients/{clientId}");
+        Assert.Equal($"invoices-{suffix}:read", await page.GetByLabel("API scopes").InputValueAsync());
+        Assert.Equal([$"invoices-{suffix}:read"], (await ClientAsync(clientId))!.ApiScopes);
+        await LiveServer.SaveScreenshotAsync(page, "console-client-api-scopes");
+
+        // Audited with who did it and what the scopes became.
+        await page.GotoAsync(live.Url("console/audit?type=ClientChanged"));
+        var rows = await page.GetByTestId("audit").Locator("tbody tr").AllInnerTextsAsync();
+        Assert.Contains(rows, row => row.Contains("ApiScopesChanged", StringComparison.Ordinal) && row.Contains($"{clientId}: invoices-{suffix}:read", StringComparison.Ordinal)
+            && !row.Contains(":write", StringComparison.Ordinal));
+    }
+
+    private async Task<Server.Oidc.ClientView?> ClientAsync(string clientId)
+    {
+        await using var scope = live.Server.Services.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<Server.Oidc.ClientAdministration>().GetAsync(clientId, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
     public async Task Clients_DefinedInConfiguration_AreReadOnly_AndTheAuditLogListsConsoleChanges()
     {
         var page = await live.AdminPageAsync();
