@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 
 namespace LazyMigrate.Server.BulkImport;
 
-/// <summary>Rows written by import jobs (file uploads and pulls through listUsers) by source and outcome.</summary>
+/// <summary>Rows written by import jobs (file uploads and pulls through listUsers) by connection, source and outcome.</summary>
 public sealed class ImportMetrics
 {
     public const string MeterName = "LazyMigrate.BulkImport";
@@ -15,17 +15,21 @@ public sealed class ImportMetrics
             "Import job rows by outcome: imported (a new user), linked (an identity of a user already here), skipped, refused.");
     }
 
-    public void Written(string source, PageResult page)
+    public void Written(string? connection, string source, PageResult page)
     {
-        Add(source, "imported", page.Created);
-        Add(source, "linked", page.Linked);
-        Add(source, "skipped", page.Skipped);
-        Add(source, "refused", page.Refused);
+        Add(connection, source, "imported", page.Created);
+        Add(connection, source, "linked", page.Linked);
+        Add(connection, source, "skipped", page.Skipped);
+        Add(connection, source, "refused", page.Refused);
     }
 
-    private void Add(string source, string outcome, int rows)
+    private void Add(string? connection, string source, string outcome, int rows)
     {
         // Zero rows still create the series, so a dashboard shows 0 rather than no data for an outcome not seen yet.
-        _rows.Add(rows, new KeyValuePair<string, object?>("source", source), new KeyValuePair<string, object?>("outcome", outcome));
+        _rows.Add(
+            rows,
+            new KeyValuePair<string, object?>("connection", connection ?? ""),
+            new KeyValuePair<string, object?>("source", source),
+            new KeyValuePair<string, object?>("outcome", outcome));
     }
 }

@@ -70,7 +70,7 @@ public sealed class UserImportWork(
                 return;
             }
 
-            metrics.Written(job.Source, outcome);
+            metrics.Written(job.Connection, job.Source, outcome);
 
             written += page.Rows.Count;
             job.Checkpoint = page.Checkpoint;
