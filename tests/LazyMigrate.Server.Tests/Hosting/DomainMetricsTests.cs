@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using LazyMigrate.Server.Tests.Fixtures;
 
 namespace LazyMigrate.Server.Tests.Hosting;
@@ -16,12 +18,13 @@ public sealed class DomainMetricsTests(DomainMetricsFixture fixture) : IClassFix
     }
 
     [Fact]
-    public async Task Promtool_RejectsAScrapeWithADuplicateSeries()
+    public async Task Promtool_RejectsACounterWithoutItsTotalSuffix()
     {
         // The check above can fail: promtool does find faults in an exposition.
-        var (exitCode, _) = await Promtool.CheckMetricsAsync("# HELP lazymigrate_x_total x\n# TYPE lazymigrate_x_total counter\nlazymigrate_x_total{a=\"b\"} 1\nlazymigrate_x_total{a=\"b\"} 2\n");
+        var (exitCode, output) = await Promtool.CheckMetricsAsync("# HELP lazymigrate_x Calls.\n# TYPE lazymigrate_x counter\nlazymigrate_x 1\n");
 
         Assert.NotEqual(0, exitCode);
+        Assert.Contains("_total", output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -73,5 +76,67 @@ public sealed class DomainMetricsTests(DomainMetricsFixture fixture) : IClassFix
 
         Assert.Equal(3, metrics.Value("lazymigrate_import_rows_total", connection, ("source", "file"), ("outcome", "imported")));
         Assert.Equal(0, metrics.Value("lazymigrate_import_rows_total", connection, ("source", "file"), ("outcome", "refused")));
+    }
+
+    [Fact]
+    public async Task TheGrafanaDashboard_QueriesOnlySeriesTheServerExports_AndShowsEveryDomainSeries()
+    {
+        var exported = (await fixture.ScrapeAsync()).Names;
+        var queries = DashboardQueries(Path.Combine(RepositoryRoot(), "deploy", "grafana", "lazymigrate.json"));
+
+        var queried = queries.SelectMany(q => Regex.Matches(q, @"\blazymigrate_[a-z0-9_]+\b").Select(m => m.Value)).ToHashSet(StringComparer.Ordinal);
+
+        Assert.NotEmpty(queried);
+        Assert.All(queries, q => Assert.Matches(@"\blazymigrate_[a-z0-9_]+\b", q));
+        Assert.Equal(Array.Empty<string>(), queried.Where(name => !exported.Contains(name)).Order().ToArray());
+        // Each domain family (a histogram by its buckets) has a panel.
+        var families = exported.Where(n => n.StartsWith("lazymigrate_", StringComparison.Ordinal) && !n.EndsWith("_sum", StringComparison.Ordinal) && !n.EndsWith("_count", StringComparison.Ordinal));
+        Assert.Equal(Array.Empty<string>(), families.Where(name => !queried.Contains(name)).Order().ToArray());
+    }
+
+    /// <summary>Every PromQL expression of the dashboard: panel targets (rows' panels too) and query variables.</summary>
+    private static List<string> DashboardQueries(string path)
+    {
+        using var dashboard = JsonDocument.Parse(File.ReadAllText(path));
+        var queries = new List<string>();
+        void Panels(JsonElement panels)
+        {
+            foreach (var panel in panels.EnumerateArray())
+            {
+                if (panel.TryGetProperty("targets", out var targets))
+                {
+                    queries.AddRange(targets.EnumerateArray().Select(t => t.GetProperty("expr").GetString()!));
+                }
+
+                if (panel.TryGetProperty("panels", out var nested))
+                {
+                    Panels(nested);
+                }
+            }
+        }
+
+        Panels(dashboard.RootElement.GetProperty("panels"));
+        foreach (var variable in dashboard.RootElement.GetProperty("templating").GetProperty("list").EnumerateArray())
+        {
+            if (variable.GetProperty("type").GetString() == "query")
+            {
+                queries.Add(variable.GetProperty("definition").GetString()!);
+            }
+        }
+
+        return queries;
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "LazyMigrate.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("The repository root (LazyMigrate.sln) was not found above " + AppContext.BaseDirectory);
     }
 }
