@@ -50,6 +50,16 @@ if command -v npm >/dev/null 2>&1 && ! cmp -s tools/openapi-lint/package-lock.js
   (cd tools/openapi-lint && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock.json)
 fi
 
+# The metrics tests check /metrics with Prometheus' own promtool (Debian's prometheus package, unpacked, not installed).
+if [ -z "${LAZYMIGRATE_PROMTOOL:-}" ]; then
+  LAZYMIGRATE_PROMTOOL=$(scripts/debian-tool.sh promtool prometheus)
+  export LAZYMIGRATE_PROMTOOL
+fi
+
+# The Kubernetes manifests: rendered with Kustomize and validated against Kubernetes' and CloudNativePG's schemas,
+# and a deliberately broken copy must be rejected (deploy/kubernetes/validate.sh; README, "Kubernetes").
+deploy/kubernetes/validate.sh
+
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 dotnet build LazyMigrate.sln -c Release -warnaserror -nologo -clp:ErrorsOnly
 

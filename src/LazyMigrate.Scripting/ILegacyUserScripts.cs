@@ -24,3 +24,21 @@ public interface ILegacyUserScripts
     /// <summary>Parses a script without running it; syntax errors come back with line and column.</summary>
     ScriptValidation Validate(string source);
 }
+
+/// <summary>What the sandbox can say about each legacy connection's protection right now.</summary>
+public interface ILegacyConnectionLoad
+{
+    /// <summary>Each connection called since the process started: calls running and waiting in its bulkhead, its breaker's state.</summary>
+    IReadOnlyList<LegacyConnectionLoad> CurrentLoad();
+}
+
+/// <summary>One connection's bulkhead and circuit breaker at one moment.</summary>
+public sealed record LegacyConnectionLoad(string Connection, int InUse, int Queued, LegacyCircuitState Circuit);
+
+/// <summary>A connection's circuit breaker: closed (calls go through), open (calls fail fast), half-open (one trial call).</summary>
+public enum LegacyCircuitState
+{
+    Closed = 0,
+    Open = 1,
+    HalfOpen = 2,
+}

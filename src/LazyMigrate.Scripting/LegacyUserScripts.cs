@@ -13,7 +13,7 @@ namespace LazyMigrate.Scripting;
 /// script, inside its connection's bulkhead and circuit breaker, within one deadline. Thread-safe; register one
 /// instance per process (it holds the script cache, the per-connection guards and the HTTP client).
 /// </summary>
-public sealed class LegacyUserScripts : ILegacyUserScripts
+public sealed class LegacyUserScripts : ILegacyUserScripts, ILegacyConnectionLoad
 {
     private readonly ScriptRunner _runner;
     private readonly LegacyConnectionGuards _guards;
@@ -53,6 +53,8 @@ public sealed class LegacyUserScripts : ILegacyUserScripts
 
     public Task<ScriptResult> ListUsersAsync(LegacyConnection connection, string? cursor, int limit, ScriptContext context, CancellationToken cancellationToken = default) =>
         RunAsync(connection, ScriptKind.ListUsers, cursor, null, Math.Clamp(limit, 1, ListUsersLimits.MaxPageSize), context, cancellationToken);
+
+    public IReadOnlyList<LegacyConnectionLoad> CurrentLoad() => _guards.CurrentLoad();
 
     public ScriptValidation Validate(string source) => ValidateScript(source);
 

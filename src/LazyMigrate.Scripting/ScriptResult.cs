@@ -3,7 +3,14 @@ using System.Text.Json.Nodes;
 namespace LazyMigrate.Scripting;
 
 /// <summary>The result of one script call: its outcome, what the script logged (already redacted) and how long it took.</summary>
-public sealed record ScriptResult(ScriptOutcome Outcome, IReadOnlyList<ScriptLogEntry> Logs, TimeSpan Duration);
+public sealed record ScriptResult(ScriptOutcome Outcome, IReadOnlyList<ScriptLogEntry> Logs, TimeSpan Duration)
+{
+    /// <summary>
+    /// Time the call's database queries and HTTP requests to the legacy system took, added up (two queries run
+    /// together count twice): how much of <see cref="Duration"/> was the legacy system's, for the metrics.
+    /// </summary>
+    public TimeSpan LegacyIo { get; init; }
+}
 
 /// <summary>The closed set of things a script call can end in.</summary>
 public abstract record ScriptOutcome

@@ -21,12 +21,42 @@ internal sealed class LegacyConnectionGuards(TimeProvider time)
         var limits = connection.Limits;
         var guard = _guards.AddOrUpdate(
             connection.Name,
-            _ => new Guard(limits, Build(limits, time)),
-            (_, existing) => existing.Limits == limits ? existing : new Guard(limits, Build(limits, time)));
+            _ => Build(limits, time),
+            (_, existing) => existing.Limits == limits ? existing : Build(limits, time));
         return await guard.Pipeline.ExecuteAsync(static async (state, token) => await state(token), run, deadline);
     }
 
-    private static ResiliencePipeline<ScriptRun> Build(ScriptLimits limits, TimeProvider time) =>
+    /// <summary>Each connection's bulkhead and breaker as they are now (for the metrics), for connections called since start.</summary>
+    public IReadOnlyList<LegacyConnectionLoad> CurrentLoad() =>
+        [.. _guards.Select(pair =>
+        {
+            var statistics = pair.Value.Bulkhead.GetStatistics();
+            var permits = Math.Max(1, pair.Value.Limits.MaxConcurrentCalls);
+            return new LegacyConnectionLoad(
+                pair.Key,
+                permits - (int)(statistics?.CurrentAvailablePermits ?? permits),
+                (int)(statistics?.CurrentQueuedCount ?? 0),
+                pair.Value.Breaker.CircuitState switch
+                {
+                    CircuitState.Open or CircuitState.Isolated => LegacyCircuitState.Open,
+                    CircuitState.HalfOpen => LegacyCircuitState.HalfOpen,
+                    _ => LegacyCircuitState.Closed,
+                });
+        })];
+
+    private static Guard Build(ScriptLimits limits, TimeProvider time)
+    {
+        var breaker = new CircuitBreakerStateProvider();
+        var bulkhead = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
+        {
+            PermitLimit = Math.Max(1, limits.MaxConcurrentCalls),
+            QueueLimit = Math.Max(0, limits.MaxQueuedCalls),
+            QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
+        });
+        return new Guard(limits, Pipeline(limits, time, breaker, bulkhead), bulkhead, breaker);
+    }
+
+    private static ResiliencePipeline<ScriptRun> Pipeline(ScriptLimits limits, TimeProvider time, CircuitBreakerStateProvider breaker, ConcurrencyLimiter bulkhead) =>
         new ResiliencePipelineBuilder<ScriptRun> { TimeProvider = time }
             // Outermost: an open circuit answers before a call takes a slot or joins the queue.
             .AddCircuitBreaker(new CircuitBreakerStrategyOptions<ScriptRun>
@@ -37,14 +67,10 @@ internal sealed class LegacyConnectionGuards(TimeProvider time)
                 BreakDuration = limits.BreakerDuration < TimeSpan.FromMilliseconds(500) ? TimeSpan.FromMilliseconds(500) : limits.BreakerDuration,
                 // Only the legacy system's failures count: a script's own bug or loop says nothing about its health.
                 ShouldHandle = args => ValueTask.FromResult(args.Outcome.Result?.LegacyFault == true),
+                StateProvider = breaker,
             })
-            .AddRateLimiter(new ConcurrencyLimiter(new ConcurrencyLimiterOptions
-            {
-                PermitLimit = Math.Max(1, limits.MaxConcurrentCalls),
-                QueueLimit = Math.Max(0, limits.MaxQueuedCalls),
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-            }))
+            .AddRateLimiter(bulkhead)
             .Build();
 
-    private sealed record Guard(ScriptLimits Limits, ResiliencePipeline<ScriptRun> Pipeline);
+    private sealed record Guard(ScriptLimits Limits, ResiliencePipeline<ScriptRun> Pipeline, ConcurrencyLimiter Bulkhead, CircuitBreakerStateProvider Breaker);
 }

@@ -21,6 +21,7 @@ internal sealed class ScriptCall
     private int _pendingHostCalls;
     private int _runningHostWork;
     private int _legacyFault;
+    private long _legacyIoTicks;
     private string? _failedLegacyCall;
 
     public ScriptCall(Engine engine, LegacyConnection connection, ScriptLogCollector log, ScriptServices services, CancellationToken deadline)
@@ -59,6 +60,9 @@ internal sealed class ScriptCall
     public bool LegacyFault => Volatile.Read(ref _legacyFault) != 0;
 
     public void MarkLegacyFault() => Interlocked.Exchange(ref _legacyFault, 1);
+
+    /// <summary>Time spent in this call's database and HTTP calls so far, added up.</summary>
+    public TimeSpan LegacyIo => Services.Time.GetElapsedTime(0, Volatile.Read(ref _legacyIoTicks));
 
     /// <summary>
     /// What the first database or HTTP call of this run that failed said (any failure: unreachable, refused
@@ -104,6 +108,7 @@ internal sealed class ScriptCall
     public JsValue StartAsync<T>(Func<CancellationToken, Task<T>> work, Func<Engine, T, JsValue> toJs, bool legacy = false)
     {
         Task<T> task;
+        var started = Services.Time.GetTimestamp();
         Interlocked.Increment(ref _runningHostWork);
         if (legacy)
         {
@@ -129,6 +134,7 @@ internal sealed class ScriptCall
                 Interlocked.Decrement(ref call._runningHostWork);
                 if (legacy)
                 {
+                    Interlocked.Add(ref call._legacyIoTicks, call.Services.Time.GetTimestamp() - started);
                     Interlocked.Decrement(ref call._pendingHostCalls);
                     if (completed.Exception?.InnerException is { } error)
                     {

@@ -59,7 +59,7 @@ internal sealed partial class ScriptRunner(ScriptServices services)
             // A hash or query still running after the call ended keeps burning a core (Task.Run cannot stop a
             // hash), and an exhausted heap may leave the process fragile: a worker process is retired for either.
             var unfit = call?.HostWorkInFlight == true || outcome is ScriptOutcome.Failed { Reason: ScriptFailureReason.MemoryLimit };
-            return new ScriptRun(new ScriptResult(outcome, log.Entries, services.Time.GetElapsedTime(started)), legacyFault, unfit);
+            return new ScriptRun(new ScriptResult(outcome, log.Entries, services.Time.GetElapsedTime(started)) { LegacyIo = call?.LegacyIo ?? TimeSpan.Zero }, legacyFault, unfit);
         }
 
         var source = kind switch

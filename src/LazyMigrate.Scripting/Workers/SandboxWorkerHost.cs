@@ -88,6 +88,7 @@ public static class SandboxWorkerHost
             Outcome = WireOutcome.From(run.Result.Outcome),
             Logs = [.. run.Result.Logs],
             DurationMs = run.Result.Duration.TotalMilliseconds,
+            LegacyIoMs = run.Result.LegacyIo.TotalMilliseconds,
             LegacyFault = run.LegacyFault,
             Unfit = run.Unfit,
             WorkingSetBytes = Environment.WorkingSet,

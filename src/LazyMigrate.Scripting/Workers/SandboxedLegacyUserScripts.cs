@@ -14,7 +14,7 @@ namespace LazyMigrate.Scripting.Workers;
 /// <see cref="ScriptFailureReason.SandboxCrashed"/>; one still silent at the deadline plus the grace is killed and the
 /// call ends as <see cref="ScriptFailureReason.Timeout"/>. Either way the next call gets a healthy worker.
 /// </summary>
-public sealed class SandboxedLegacyUserScripts : ILegacyUserScripts
+public sealed class SandboxedLegacyUserScripts : ILegacyUserScripts, ILegacyConnectionLoad
 {
     private readonly SandboxWorkerPool _pool;
     private readonly LegacyConnectionGuards _guards;
@@ -42,6 +42,8 @@ public sealed class SandboxedLegacyUserScripts : ILegacyUserScripts
 
     public Task<ScriptResult> ListUsersAsync(LegacyConnection connection, string? cursor, int limit, ScriptContext context, CancellationToken cancellationToken = default) =>
         RunAsync(connection, ScriptKind.ListUsers, cursor, null, Math.Clamp(limit, 1, ListUsersLimits.MaxPageSize), context, cancellationToken);
+
+    public IReadOnlyList<LegacyConnectionLoad> CurrentLoad() => _guards.CurrentLoad();
 
     public ScriptValidation Validate(string source) => LegacyUserScripts.ValidateScript(source);
 
@@ -137,7 +139,10 @@ public sealed class SandboxedLegacyUserScripts : ILegacyUserScripts
             var reply = await worker.CallAsync(request, redactor, waiting.Token);
             unfit = reply.Unfit;
             var outcome = reply.Outcome?.ToOutcome() ?? new ScriptOutcome.Failed(ScriptFailureReason.SandboxCrashed, "the sandbox answered without an outcome");
-            return new ScriptRun(new ScriptResult(outcome, reply.Logs ?? [], _time.GetElapsedTime(started)), reply.LegacyFault, reply.Unfit);
+            return new ScriptRun(
+                new ScriptResult(outcome, reply.Logs ?? [], _time.GetElapsedTime(started)) { LegacyIo = TimeSpan.FromMilliseconds(reply.LegacyIoMs) },
+                reply.LegacyFault,
+                reply.Unfit);
         }
         catch (SandboxWorkerExitedException)
         {

@@ -183,6 +183,9 @@ internal sealed record WorkerMessage
 
     public double DurationMs { get; init; }
 
+    /// <summary>The call's time in legacy database and HTTP calls, added up.</summary>
+    public double LegacyIoMs { get; init; }
+
     public bool LegacyFault { get; init; }
 
     /// <summary>The worker should not take another call (host work still running, heap exhausted).</summary>

@@ -1,4 +1,5 @@
 using LazyMigrate.Server.Jobs;
+using OpenTelemetry.Metrics;
 
 namespace LazyMigrate.Server.BulkImport;
 
@@ -9,6 +10,8 @@ public static class BulkImportExtensions
     {
         services.AddScoped<ImportJobs>();
         services.AddScoped<BulkUserWriter>();
+        services.AddSingleton<ImportMetrics>();
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(ImportMetrics.MeterName));
         services.AddKeyedScoped<IJobWork, UserImportWork>(JobKind.UsersImport);
         services.AddKeyedSingleton<IUserSourceFactory, FileUserSourceFactory>(FileUserSourceFactory.Key);
         return services;

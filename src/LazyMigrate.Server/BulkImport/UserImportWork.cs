@@ -19,6 +19,7 @@ public sealed class UserImportWork(
     LazyMigrateDbContext db,
     ILookupNormalizer normalizer,
     IDataProtectionProvider protection,
+    ImportMetrics metrics,
     TimeProvider time,
     ILogger<UserImportWork> logger) : IJobWork
 {
@@ -63,11 +64,13 @@ public sealed class UserImportWork(
                 }
             }
 
-            if (await writer.WriteAsync(job, page, cancellationToken) is null)
+            if (await writer.WriteAsync(job, page, cancellationToken) is not { } outcome)
             {
                 logger.LogInformation("Import job {JobId} stops: it is no longer running on this node", job.Id);
                 return;
             }
+
+            metrics.Written(job.Connection, job.Source, outcome);
 
             written += page.Rows.Count;
             job.Checkpoint = page.Checkpoint;

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Npgsql;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Serilog;
 using Serilog.Context;
 using Serilog.Events;
@@ -14,7 +16,13 @@ public static partial class ObservabilityExtensions
 {
     private const string CorrelationHeader = "X-Correlation-ID";
 
-    /// <summary>Serilog (plain or JSON console), health checks and OpenTelemetry metrics.</summary>
+    /// <summary>
+    /// Serilog (plain or JSON console), health checks, OpenTelemetry metrics (scraped at <c>/metrics</c>) and traces.
+    /// Features register their own meters and activity sources (<c>ConfigureOpenTelemetryMeterProvider</c> beside
+    /// their services). Traces, and metrics too, are pushed over OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>
+    /// (or <c>LazyMigrate:Tracing:OtlpEndpoint</c>) names a collector; the exporter reads the other standard
+    /// <c>OTEL_EXPORTER_OTLP_*</c> variables (protocol, headers) itself.
+    /// </summary>
     public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
@@ -37,12 +45,38 @@ public static partial class ObservabilityExtensions
         }, preserveStaticLogger: true);
 
         builder.Services.AddHealthChecks();
+        // The standard variable is left to the exporter, which then appends each signal's path for http/protobuf;
+        // our setting is used as written (a gRPC endpoint such as http://collector:4317).
+        var endpoint = configuration["LazyMigrate:Tracing:OtlpEndpoint"] is { Length: > 0 } setting ? new Uri(setting, UriKind.Absolute) : null;
+        var otlp = endpoint is not null || !string.IsNullOrEmpty(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("lazymigrate"))
-            .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
-                .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Identity")
-                .AddPrometheusExporter());
+            .WithMetrics(metrics =>
+            {
+                metrics
+                    .AddAspNetCoreInstrumentation()
+                    .AddMeter("Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Identity")
+                    .AddPrometheusExporter();
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter(options => options.Endpoint = endpoint ?? options.Endpoint);
+                }
+            })
+            .WithTracing(tracing =>
+            {
+                tracing
+                    // Probes and scrapes would be most of the spans and say nothing. Query strings (codes, states)
+                    // are redacted by the instrumentation itself.
+                    .AddAspNetCoreInstrumentation(options => options.Filter = context =>
+                        !context.Request.Path.StartsWithSegments("/health") && !context.Request.Path.StartsWithSegments("/metrics"))
+                    .AddHttpClientInstrumentation()
+                    // Npgsql's spans carry the SQL text (parameters are never included), not the values.
+                    .AddNpgsql();
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter(options => options.Endpoint = endpoint ?? options.Endpoint);
+                }
+            });
         return builder;
     }
 

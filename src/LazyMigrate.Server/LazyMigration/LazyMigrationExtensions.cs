@@ -1,3 +1,5 @@
+using OpenTelemetry.Metrics;
+
 namespace LazyMigrate.Server.LazyMigration;
 
 public static class LazyMigrationExtensions
@@ -8,6 +10,8 @@ public static class LazyMigrationExtensions
         services.AddScoped<UserImporter>();
         services.AddScoped<AccountExistence>();
         services.AddScoped<MigrationStats>();
+        services.AddSingleton<MigrationMetrics>();
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(MigrationMetrics.MeterName));
 
         // MigrationStats keeps each connection's countUsers answer for a minute.
         services.AddMemoryCache();

@@ -40,6 +40,7 @@ public sealed class UserImporter(
     UserManager<User> users,
     IPasswordHasher<User> hasher,
     AuditTrail audit,
+    MigrationMetrics metrics,
     TimeProvider time,
     ILogger<UserImporter> logger)
 {
@@ -100,6 +101,7 @@ public sealed class UserImporter(
         {
             await db.SaveChangesAsync(cancellationToken);
             logger.LogInformation("Imported user {UserId} from connection {Connection} (legacy id {LegacyId})", user.Id, connection, profile.Id);
+            metrics.Migrated(connection, reason);
             return new ImportResult.Created(user);
         }
         catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })

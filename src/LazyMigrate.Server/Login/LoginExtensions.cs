@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
 
 namespace LazyMigrate.Server.Login;
 
@@ -12,6 +13,8 @@ public static class LoginExtensions
         services.AddOptions<LoginOptions>().BindConfiguration(LoginOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LoginOptions>, LoginOptionsValidator>();
         services.AddSingleton<LoginFailureFloor>();
+        services.AddSingleton<LoginMetrics>();
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(LoginMetrics.MeterName));
         return services;
     }
 }

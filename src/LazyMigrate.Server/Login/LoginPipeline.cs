@@ -46,6 +46,7 @@ public sealed class LoginPipeline(
     IOpenIddictApplicationManager applications,
     LoginThrottle throttle,
     LoginFailureFloor floor,
+    LoginMetrics metrics,
     LazyMigrateDbContext db,
     AuditTrail audit,
     IHttpContextAccessor http,
@@ -68,10 +69,12 @@ public sealed class LoginPipeline(
             logger.LogWarning("Login throttled until {Until} for an identifier from {Ip}", until, ip);
             await audit.RecordAsync(AuditEventType.LoginFailed, reason: nameof(LoginResult.Throttled), cancellationToken: cancellationToken);
             await floor.HoldAsync(started, decided: false, cancellationToken);
+            metrics.Record(new LoginResult.Throttled(until));
             return new LoginResult.Throttled(until);
         }
 
         var result = await AttemptAsync(identifier, password, clientId, cancellationToken);
+        metrics.Record(result);
         if (result is LoginResult.InvalidCredentials)
         {
             await throttle.RecordFailureAsync(identifier, ip, cancellationToken);

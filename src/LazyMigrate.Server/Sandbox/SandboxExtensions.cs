@@ -1,7 +1,10 @@
+using System.Diagnostics.Metrics;
 using LazyMigrate.Scripting;
 using LazyMigrate.Scripting.Workers;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 
 namespace LazyMigrate.Server.Sandbox;
 
@@ -23,10 +26,19 @@ public static class SandboxExtensions
             provider.GetRequiredService<IOptions<SandboxOptions>>().Value,
             provider.GetService<ILogger<SandboxWorkerPool>>()));
         services.RemoveAll<ILegacyUserScripts>();
-        services.AddSingleton<ILegacyUserScripts>(provider => new SandboxedLegacyUserScripts(
+        services.AddSingleton(provider => new SandboxedLegacyUserScripts(
             provider.GetRequiredService<SandboxWorkerPool>(),
             provider.GetRequiredService<TimeProvider>(),
             provider.GetService<ILogger<SandboxedLegacyUserScripts>>()));
+        services.AddSingleton(provider => new ScriptTelemetry(
+            provider.GetRequiredService<IMeterFactory>(),
+            provider.GetRequiredService<SandboxedLegacyUserScripts>()));
+        services.AddSingleton<ILegacyUserScripts>(provider => new InstrumentedLegacyUserScripts(
+            provider.GetRequiredService<SandboxedLegacyUserScripts>(),
+            provider.GetRequiredService<ScriptTelemetry>()));
+        // Script calls' metrics and spans go out with the framework's (Hosting/ObservabilityExtensions).
+        services.ConfigureOpenTelemetryMeterProvider(metrics => metrics.AddMeter(ScriptTelemetry.MeterName));
+        services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddSource(ScriptTelemetry.MeterName));
         services.AddHostedService<SandboxWarmUp>();
         return services;
     }
