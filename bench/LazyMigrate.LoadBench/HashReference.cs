@@ -49,6 +49,23 @@ internal static class HashReference
         }, concurrency, settings);
     }
 
+    /// <summary>Argon2id at the same parameters in managed code (Konscious, which the legacy verifier uses): why the native hash is libsodium's.</summary>
+    public static Task<HashRate> ManagedArgon2idAsync(string password, int concurrency, BenchSettings settings)
+    {
+        var salt = new byte[16];
+        return RunAsync(() =>
+        {
+            using var argon2 = new Konscious.Security.Cryptography.Argon2id(System.Text.Encoding.UTF8.GetBytes(password))
+            {
+                Salt = salt,
+                DegreeOfParallelism = Argon2idPasswordHasher.Lanes,
+                MemorySize = Argon2idPasswordHasher.MemoryKiB,
+                Iterations = Argon2idPasswordHasher.Passes,
+            };
+            argon2.GetBytes(32);
+        }, concurrency, settings);
+    }
+
     public static Task<HashRate> LegacyThenNativeAsync(IPasswordHasher<User> hasher, string password, int concurrency, BenchSettings settings)
     {
         var legacy = BCrypt.Net.BCrypt.HashPassword(password, 10);

@@ -68,7 +68,7 @@ internal static partial class Program
             }
 
             var wrk = new Wrk(Path.Combine(root, "bench", "load"));
-            var flows = new Flows(ours, SpaClient, SpaRedirect, Password);
+            using var flows = new Flows(ours, SpaClient, SpaRedirect, Password);
             await flows.SignInAsync(migrated[0]);
             var ccEnvironment = new Dictionary<string, string>
             {
@@ -93,6 +93,20 @@ internal static partial class Program
             {
                 var peerCc = await MeasureAsync(wrk, settings, "cc.lua", new Uri(peerUrl, "token"), Connections, ccEnvironment);
                 report.Reference("client-credentials grants/s", "peer", peerCc.Rate(200), peerCc.ToString());
+            }
+
+            // The other choice for client-credentials token rows (LazyMigrate:StoreClientCredentialsTokens), on a
+            // second server over the same database, measured the same way right after.
+            {
+                var other = new Uri($"http://127.0.0.1:{settings.Port + 1}/");
+                using var rowless = StartServer(root, work, other, storeConnection, legacyConnection, settings,
+                    new Dictionary<string, string> { ["LazyMigrate__StoreClientCredentialsTokens"] = "false" }, "server-rowless.log");
+                await WaitReadyAsync(new Uri(other, "health/ready"), rowless);
+                using var otherFlows = new Flows(other, SpaClient, SpaRedirect, Password);
+                report.RoundTrips("client-credentials grant, no token row", await Flows.CountCommandsAsync(() => otherFlows.ClientCredentialsAsync(MachineClient, MachineSecret, MachineScope)));
+                var rowlessCc = await MeasureAsync(wrk, settings, "cc.lua", new Uri(other, "connect/token"), Connections, ccEnvironment);
+                report.Row("client-credentials grants/s, no token row", rowlessCc.Rate(200), rowlessCc.ToString());
+                report.Reference("client-credentials grants/s, no token row", "with token rows (above)", cc.Rate(200), cc.ToString());
             }
 
             // Authorization-code exchanges: codes are single-use, so enough for warm-up and the run are made first,
@@ -148,6 +162,9 @@ internal static partial class Program
                     isBase: algorithm == settings.Hash);
             }
 
+            var managed = await HashReference.ManagedArgon2idAsync(Password, SignInConnections, settings);
+            report.Reference("sign-ins of migrated users/s (form, 8 concurrent)", "argon2id in managed code (Konscious) alone", managed.PerSecond, managed.ToString(), isBase: false);
+
             // First sign-ins: each legacy user once (the sign-in imports them), against the bound of the legacy
             // verification (bcrypt cost 10, as the legacy script does) plus hashing the password natively.
             await ClearThrottleAsync(storeConnection);
@@ -188,7 +205,8 @@ internal static partial class Program
         return await wrk.RunAsync(script, url, connections, settings.Duration, environment);
     }
 
-    private static ChildProcess StartServer(string root, string work, Uri url, string store, string legacy, BenchSettings settings)
+    private static ChildProcess StartServer(string root, string work, Uri url, string store, string legacy, BenchSettings settings,
+        IReadOnlyDictionary<string, string>? extra = null, string log = "server.log")
     {
         var project = Path.Combine(root, "src", "LazyMigrate.Server");
         var dll = Path.Combine(project, "bin", "Release", "net10.0", "LazyMigrate.Server.dll");
@@ -224,12 +242,12 @@ internal static partial class Program
             ["LazyMigrate__Connections__0__Timeout"] = "00:00:30",
             ["Serilog__MinimumLevel__Default"] = "Warning",
         };
-        foreach (var (key, value) in environment)
+        foreach (var (key, value) in environment.Concat(extra ?? new Dictionary<string, string>()))
         {
             start.Environment[key] = value;
         }
 
-        return ChildProcess.Start("LazyMigrate server", start, Path.Combine(work, "server.log"));
+        return ChildProcess.Start("LazyMigrate server", start, Path.Combine(work, log));
     }
 
     private static ChildProcess StartPeer(string root, string work, int port)
