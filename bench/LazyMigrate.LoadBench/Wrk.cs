@@ -6,6 +6,11 @@ namespace LazyMigrate.LoadBench;
 /// <summary>What one wrk run counted: answers per status, and the latency percentiles in microseconds.</summary>
 internal sealed record WrkResult(IReadOnlyDictionary<int, long> Statuses, double Seconds, long P50Micros, long P99Micros)
 {
+    /// <summary>Slices of one measure as one: counts and seconds added, the latencies of the slowest slice.</summary>
+    public static WrkResult Sum(IReadOnlyList<WrkResult> slices) => new(
+        slices.SelectMany(r => r.Statuses).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Sum(s => s.Value)),
+        slices.Sum(r => r.Seconds), slices.Max(r => r.P50Micros), slices.Max(r => r.P99Micros));
+
     public long Count(params int[] statuses) => statuses.Sum(s => Statuses.GetValueOrDefault(s));
 
     public double Rate(params int[] statuses) => Count(statuses) / Seconds;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using System.Text;
 using LazyMigrate.Server.Data;
 using Microsoft.AspNetCore.Identity;
 using NSec.Cryptography;
@@ -32,7 +33,7 @@ public sealed class Argon2idPasswordHasher : IPasswordHasher<User>
     public string HashPassword(User user, string password)
     {
         var salt = RandomNumberGenerator.GetBytes(SaltBytes);
-        var hash = Algorithm.DeriveBytes(password, salt, HashBytes);
+        var hash = Derive(Algorithm, password, salt, HashBytes);
         return $"{Prefix}{Parameters}${Unpadded(salt)}${Unpadded(hash)}";
     }
 
@@ -60,13 +61,30 @@ public sealed class Argon2idPasswordHasher : IPasswordHasher<User>
             return PasswordVerificationResult.Failed;
         }
 
-        var actual = algorithm.DeriveBytes(providedPassword, salt, expected.Length);
+        var actual = Derive(algorithm, providedPassword, salt, expected.Length);
         if (!CryptographicOperations.FixedTimeEquals(actual, expected))
         {
             return PasswordVerificationResult.Failed;
         }
 
         return current ? PasswordVerificationResult.Success : PasswordVerificationResult.SuccessRehashNeeded;
+    }
+
+    /// <summary>
+    /// The password as UTF-8 bytes, as Argon2's reference and every other library take it. (NSec's overload taking a
+    /// string derives something else, which no other implementation would verify.)
+    /// </summary>
+    private static byte[] Derive(PasswordBasedKeyDerivationAlgorithm algorithm, string password, byte[] salt, int length)
+    {
+        var bytes = Encoding.UTF8.GetBytes(password);
+        try
+        {
+            return algorithm.DeriveBytes(bytes, salt, length);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
     }
 
     private static bool TryParameters(string text, out int memory, out int passes, out int lanes)

@@ -27,8 +27,9 @@ public static class ClientCredentialsTokens
         public ValueTask HandleAsync(GenerateTokenContext context)
         {
             if (!options.CurrentValue.StoreClientCredentialsTokens
-                && context.TokenType == OpenIddictConstants.TokenTypeHints.AccessToken
-                && !context.IsReferenceToken
+                // Named by its token type identifier in OpenIddict 7, by its hint before.
+                && context.TokenType is OpenIddictConstants.TokenTypeIdentifiers.AccessToken or OpenIddictConstants.TokenTypeHints.AccessToken
+                && !context.PersistTokenPayload
                 && context.Request?.IsClientCredentialsGrantType() == true)
             {
                 context.CreateTokenEntry = false;

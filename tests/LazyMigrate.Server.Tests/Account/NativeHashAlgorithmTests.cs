@@ -77,7 +77,8 @@ public sealed class NativeHashAlgorithmTests(NativeHashAlgorithmTests.Argon2idFi
     {
         var hash = new Argon2idPasswordHasher().HashPassword(new User(), Password);
 
-        // An independent implementation (the legacy verifier's managed Argon2) reads the parameters from the string.
+        // An independent implementation (the legacy verifier's managed Argon2, Konscious) reads the parameters from the
+        // string and derives the same hash from the password's UTF-8 bytes.
         Assert.True(LegacyPasswordVerifier.Verify(Password, hash, "argon2"));
         Assert.False(LegacyPasswordVerifier.Verify(Password + "!", hash, "argon2"));
     }
@@ -98,7 +99,7 @@ public sealed class NativeHashAlgorithmTests(NativeHashAlgorithmTests.Argon2idFi
         var salt = Convert.ToBase64String(new byte[16]).TrimEnd('=');
         var algorithm = NSec.Cryptography.PasswordBasedKeyDerivationAlgorithm.Argon2id(
             new NSec.Cryptography.Argon2Parameters { DegreeOfParallelism = 1, MemorySize = 8192, NumberOfPasses = 1 });
-        var hash = Convert.ToBase64String(algorithm.DeriveBytes(Password, new byte[16], 32)).TrimEnd('=');
+        var hash = Convert.ToBase64String(algorithm.DeriveBytes(System.Text.Encoding.UTF8.GetBytes(Password), new byte[16], 32)).TrimEnd('=');
 
         var result = Hasher(PasswordHashAlgorithms.Argon2id).VerifyHashedPassword(new User(), $"$argon2id$v=19$m=8192,t=1,p=1${salt}${hash}", Password);
 
