@@ -10,6 +10,13 @@ public sealed class AccountOptions
     /// <summary>PBKDF2-HMAC-SHA512 iterations for native hashes (OWASP 2023: 210,000+). Raising it upgrades hashes at next login.</summary>
     public int PasswordHashIterations { get; set; } = 220_000;
 
+    /// <summary>
+    /// The native hash of new and upgraded passwords: <c>pbkdf2</c> (PBKDF2-HMAC-SHA512 at PasswordHashIterations, the
+    /// default) or <c>argon2id</c> (19 MiB, 2 passes, 1 lane). Hashes of the other algorithm keep verifying and are
+    /// rewritten with this one at the user's next successful sign-in.
+    /// </summary>
+    public string PasswordHashAlgorithm { get; set; } = PasswordHashAlgorithms.Pbkdf2;
+
     /// <summary>The bootstrap administrator, created when missing (<c>LazyMigrate__Admin__Email</c>, <c>__Password</c>).</summary>
     public AdminDefinition Admin { get; set; } = new();
 }
@@ -19,6 +26,12 @@ public sealed class AdminDefinition
     public string? Email { get; set; }
 
     public string? Password { get; set; }
+}
+
+public static class PasswordHashAlgorithms
+{
+    public const string Pbkdf2 = "pbkdf2";
+    public const string Argon2id = "argon2id";
 }
 
 /// <summary>What a password must be. Length only: composition rules push people towards predictable passwords (NIST SP 800-63B).</summary>
@@ -38,6 +51,11 @@ public sealed class AccountOptionsValidator : IValidateOptions<AccountOptions>
         if (options.PasswordHashIterations < 100_000)
         {
             failures.Add("LazyMigrate:PasswordHashIterations (LazyMigrate__PasswordHashIterations) must be at least 100000.");
+        }
+
+        if (options.PasswordHashAlgorithm is not (PasswordHashAlgorithms.Pbkdf2 or PasswordHashAlgorithms.Argon2id))
+        {
+            failures.Add($"LazyMigrate:PasswordHashAlgorithm (LazyMigrate__PasswordHashAlgorithm) must be {PasswordHashAlgorithms.Pbkdf2} or {PasswordHashAlgorithms.Argon2id}.");
         }
 
         var admin = options.Admin;

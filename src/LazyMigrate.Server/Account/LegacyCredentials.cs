@@ -57,23 +57,38 @@ public static class LegacyCredential
 }
 
 /// <summary>
-/// Identity's hasher, which also verifies the legacy hashes bulk import stores. A legacy hash that accepts the password
-/// answers <see cref="PasswordVerificationResult.SuccessRehashNeeded"/>: UserManager then writes the native hash in
-/// the same update as any weak-hash upgrade (one UPDATE guarded by the concurrency stamp), so the legacy hash is gone
-/// after its first successful use. New hashes are always native.
+/// Identity's hasher: native hashes in the configured algorithm (PBKDF2, Identity's own V3 format, or Argon2id), and the
+/// legacy hashes bulk import stores. A hash that accepts the password but is not in the configured algorithm (a legacy
+/// hash, or the other native one) answers <see cref="PasswordVerificationResult.SuccessRehashNeeded"/>: UserManager then
+/// writes the configured hash in the same update as any weak-hash upgrade (one UPDATE guarded by the concurrency stamp),
+/// so after a successful sign-in the user's hash is the configured one. New hashes are always the configured one.
 /// </summary>
-public sealed class LegacyAwarePasswordHasher(IOptions<PasswordHasherOptions> options, ILogger<LegacyAwarePasswordHasher> logger) : IPasswordHasher<User>
+public sealed class LegacyAwarePasswordHasher(
+    IOptions<PasswordHasherOptions> options, IOptions<AccountOptions> account, ILogger<LegacyAwarePasswordHasher> logger) : IPasswordHasher<User>
 {
-    private readonly PasswordHasher<User> _native = new(options);
-    private readonly Lazy<string> _decoy = new(() => new PasswordHasher<User>(options).HashPassword(new User(), Guid.NewGuid().ToString()));
+    private readonly PasswordHasher<User> _pbkdf2 = new(options);
+    private readonly Argon2idPasswordHasher _argon2id = new();
+    private readonly bool _argon2idConfigured = account.Value.PasswordHashAlgorithm == PasswordHashAlgorithms.Argon2id;
+    private string? _decoy;
 
-    public string HashPassword(User user, string password) => _native.HashPassword(user, password);
+    private IPasswordHasher<User> Configured => _argon2idConfigured ? _argon2id : _pbkdf2;
+
+    // A hash of the configured algorithm that nothing matches, for wrong passwords of legacy users (below). A benign race may compute it twice.
+    private string Decoy => _decoy ??= Configured.HashPassword(new User(), Guid.NewGuid().ToString());
+
+    public string HashPassword(User user, string password) => Configured.HashPassword(user, password);
 
     public PasswordVerificationResult VerifyHashedPassword(User user, string hashedPassword, string providedPassword)
     {
         if (!LegacyCredential.TryRead(hashedPassword, out var legacy))
         {
-            return _native.VerifyHashedPassword(user, hashedPassword, providedPassword);
+            var argon2id = Argon2idPasswordHasher.IsArgon2id(hashedPassword);
+            var result = argon2id
+                ? _argon2id.VerifyHashedPassword(user, hashedPassword, providedPassword)
+                : _pbkdf2.VerifyHashedPassword(user, hashedPassword, providedPassword);
+            return result == PasswordVerificationResult.Success && argon2id != _argon2idConfigured
+                ? PasswordVerificationResult.SuccessRehashNeeded
+                : result;
         }
 
         bool verified;
@@ -106,7 +121,7 @@ public sealed class LegacyAwarePasswordHasher(IOptions<PasswordHasherOptions> op
 
         // Legacy formats can be far cheaper than ours: a wrong password also pays one native verification, so it takes
         // as long as a native user's wrong password and timing does not tell who still has a legacy hash.
-        _native.VerifyHashedPassword(user, _decoy.Value, providedPassword);
+        Configured.VerifyHashedPassword(user, Decoy, providedPassword);
         return PasswordVerificationResult.Failed;
     }
 }

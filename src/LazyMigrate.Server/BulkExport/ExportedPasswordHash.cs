@@ -29,6 +29,12 @@ public static class ExportedPasswordHash
             return legacy?.ToAuth0();
         }
 
+        if (Argon2idPasswordHasher.IsArgon2id(storedHash))
+        {
+            // Already a PHC string: Auth0's argon2 algorithm reads it as it is.
+            return new LegacyPasswordHash { Algorithm = "argon2", Hash = new LegacyPasswordHash.HashPart { Value = storedHash, Encoding = "utf8" } }.ToAuth0();
+        }
+
         return ToPhc(storedHash) is { } phc
             ? new LegacyPasswordHash { Algorithm = "pbkdf2", Hash = new LegacyPasswordHash.HashPart { Value = phc, Encoding = "utf8" } }.ToAuth0()
             : null;

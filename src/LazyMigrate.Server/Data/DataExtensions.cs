@@ -11,7 +11,8 @@ public static class DataExtensions
     {
         services.AddDbContext<LazyMigrateDbContext>((provider, options) =>
         {
-            var connectionString = provider.GetRequiredService<IConfiguration>().GetConnectionString("Default");
+            var configuration = provider.GetRequiredService<IConfiguration>();
+            var connectionString = configuration.GetConnectionString("Default");
             if (string.IsNullOrWhiteSpace(connectionString))
             {
                 throw new InvalidOperationException("ConnectionStrings:Default (ConnectionStrings__Default) must be set to a PostgreSQL connection string.");
@@ -19,7 +20,12 @@ public static class DataExtensions
 
             options.UseNpgsql(connectionString);
             options.UseOpenIddict();
+            if (DatabaseCommandCount.IsEnabled(configuration))
+            {
+                options.AddInterceptors(new DatabaseCommandCount.Interceptor());
+            }
         });
+        services.AddSingleton<IStartupFilter, DatabaseCommandCount.StartupFilter>();
 
         services.AddSingleton<DatabaseReadiness>();
         services.AddHostedService<DatabaseInitializer>();

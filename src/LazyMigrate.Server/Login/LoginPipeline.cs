@@ -57,6 +57,9 @@ public sealed class LoginPipeline(
     // enumeration by timing). Computed once per process; a benign race may compute it twice.
     private static string? _unknownUserHash;
 
+    // Set when the sign-in's audit record went out with its last-login time (RecordLastLoginAsync).
+    private bool _audited;
+
     /// <param name="clientId">The application the person is signing in to, when known; scripts see it as <c>context.clientId</c>.</param>
     public async Task<LoginResult> SignInAsync(string identifier, string password, string? clientId = null, CancellationToken cancellationToken = default)
     {
@@ -84,11 +87,15 @@ public sealed class LoginPipeline(
             await throttle.RecordSuccessAsync(identifier, ip, cancellationToken);
         }
 
-        await audit.RecordAsync(
-            result is LoginResult.SignedIn ? AuditEventType.LoginSucceeded : AuditEventType.LoginFailed,
-            userId: (result as LoginResult.SignedIn)?.User.Id,
-            reason: result is LoginResult.SignedIn ? null : result.GetType().Name,
-            cancellationToken: cancellationToken);
+        if (!_audited)
+        {
+            await audit.RecordAsync(
+                result is LoginResult.SignedIn ? AuditEventType.LoginSucceeded : AuditEventType.LoginFailed,
+                userId: (result as LoginResult.SignedIn)?.User.Id,
+                reason: result is LoginResult.SignedIn ? null : result.GetType().Name,
+                cancellationToken: cancellationToken);
+        }
+
         if (result is not LoginResult.SignedIn)
         {
             // After the last database command: no failure answers sooner than the slowest path would (no enumeration by timing).
@@ -152,13 +159,43 @@ public sealed class LoginPipeline(
             return new LoginResult.InvalidCredentials();
         }
 
-        // A plain UPDATE, not UserManager.UpdateAsync: concurrent sign-ins of one user must not fail on its concurrency stamp.
-        var now = time.GetUtcNow();
-        await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(set => set.SetProperty(u => u.LastLoginAt, now), cancellationToken);
-        user.LastLoginAt = now;
+        await RecordLastLoginAsync(user, cancellationToken);
         await signIn.SignInAsync(user, isPersistent: false, authenticationMethod: "pwd");
         logger.LogInformation("User {UserId} signed in", user.Id);
         return new LoginResult.SignedIn(user);
+    }
+
+    /// <summary>
+    /// The last-login time and the audit record of the sign-in in one round trip (one SaveChanges: EF batches them).
+    /// Only the one column is written, without UserManager.UpdateAsync, which would renew the concurrency stamp and make
+    /// concurrent sign-ins of one user fail on it. The stamp still guards the write: if it changed since the user was
+    /// read (a password change at that moment), the time is written with a plain UPDATE instead, which always succeeds.
+    /// </summary>
+    private async Task RecordLastLoginAsync(User user, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        var entry = db.Entry(user);
+        var audited = audit.Create(AuditEventType.LoginSucceeded, userId: user.Id);
+        if (entry.State == EntityState.Unchanged)
+        {
+            user.LastLoginAt = now;
+            db.AuditEvents.Add(audited);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                _audited = true;
+                return;
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // Saved nothing (one transaction): start over with the plain writes below.
+                db.Entry(audited).State = EntityState.Detached;
+                await entry.ReloadAsync(cancellationToken);
+            }
+        }
+
+        await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(set => set.SetProperty(u => u.LastLoginAt, now), cancellationToken);
+        user.LastLoginAt = now;
     }
 
     private void SpendDecoyVerification(string password)

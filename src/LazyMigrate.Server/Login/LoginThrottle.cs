@@ -29,27 +29,50 @@ public sealed class LoginThrottle(LazyMigrateDbContext db, TimeProvider time)
     private static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan MaximumDelay = TimeSpan.FromMinutes(15);
 
+    // The account counter keys this instance has read and found absent: a success then has nothing to clear.
+    private readonly HashSet<string> _absent = new(StringComparer.Ordinal);
+
     /// <summary>When the attempt must wait, until when; null when it may go ahead.</summary>
     public async Task<DateTimeOffset?> BlockedUntilAsync(string identifier, string? ip, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
         var keys = Keys(identifier, ip);
-        var blocked = await db.LoginThrottleCounters.AsNoTracking()
-            .Where(c => keys.Contains(c.Key) && c.BlockedUntil > now)
-            .MaxAsync(c => c.BlockedUntil, cancellationToken);
-        return blocked;
+        // Both counters in one read, blocked or not, so a later success knows whether the account's counter exists.
+        var counters = await db.LoginThrottleCounters.AsNoTracking()
+            .Where(c => keys.Contains(c.Key))
+            .Select(c => new { c.Key, c.BlockedUntil })
+            .ToListAsync(cancellationToken);
+        if (!counters.Any(c => c.Key == keys[0]))
+        {
+            _absent.Add(keys[0]);
+        }
+
+        return counters.Where(c => c.BlockedUntil > now).Max(c => c.BlockedUntil);
     }
 
     public async Task RecordFailureAsync(string identifier, string? ip, CancellationToken cancellationToken)
     {
         var keys = Keys(identifier, ip);
+        _absent.Remove(keys[0]);
         await CountAsync(keys[0], AccountFailuresAllowed, cancellationToken);
         await CountAsync(keys[1], AddressFailuresAllowed, cancellationToken);
     }
 
-    /// <summary>A successful sign-in clears the account's counter for that address (not the address's own).</summary>
-    public Task RecordSuccessAsync(string identifier, string? ip, CancellationToken cancellationToken) =>
-        db.LoginThrottleCounters.Where(c => c.Key == Keys(identifier, ip)[0]).ExecuteDeleteAsync(cancellationToken);
+    /// <summary>
+    /// A successful sign-in clears the account's counter for that address (not the address's own). When this attempt's
+    /// read found no such counter there is nothing to delete, and the common sign-in saves a round trip; a failure of
+    /// the same account from the same address racing this success may then outlive it, as it could by coming just after.
+    /// </summary>
+    public async Task RecordSuccessAsync(string identifier, string? ip, CancellationToken cancellationToken)
+    {
+        var key = Keys(identifier, ip)[0];
+        if (_absent.Contains(key))
+        {
+            return;
+        }
+
+        await db.LoginThrottleCounters.Where(c => c.Key == key).ExecuteDeleteAsync(cancellationToken);
+    }
 
     private async Task CountAsync(string key, int allowed, CancellationToken cancellationToken)
     {

@@ -16,7 +16,13 @@ public static class OidcExtensions
 
         services.AddOpenIddict()
             // Applications, authorizations, scopes and tokens live in our DbContext.
-            .AddCore(options => options.UseEntityFrameworkCore().UseDbContext<LazyMigrateDbContext>())
+            .AddCore(options =>
+            {
+                options.UseEntityFrameworkCore().UseDbContext<LazyMigrateDbContext>();
+
+                // Client secrets verified once a minute, not on every token request (VerifiedClientSecrets says why it is safe).
+                options.ReplaceApplicationManager(typeof(CachingApplicationManager<>));
+            })
             .AddServer(options =>
             {
                 // Discovery (/.well-known/openid-configuration) and JWKS (/.well-known/jwks) keep their default paths.
@@ -53,7 +59,8 @@ public static class OidcExtensions
                     .AddEventHandler(IdentityTokenEntries.NoEntry)
                     .AddEventHandler(IdentityTokenEntries.NoInternalIds)
                     .AddEventHandler(IntrospectionAccess.OwnClientOrAudienceOnly)
-                    .AddEventHandler(IntrospectionAccess.Scopes);
+                    .AddEventHandler(IntrospectionAccess.Scopes)
+                    .AddEventHandler(ClientCredentialsTokens.WithoutRow);
 
                 // Note: a NUL in a parameter (client_id=a%00b) is invalid_request here, not a database error later.
                 options.RefuseNulCharactersInRequests();
@@ -104,6 +111,7 @@ public static class OidcExtensions
         services.AddOptions<OpenIddictServerAspNetCoreOptions>()
             .Configure<IOptions<OidcOptions>>((aspNet, connect) => aspNet.DisableTransportSecurityRequirement = connect.Value.AllowHttp);
 
+        services.AddSingleton<VerifiedClientSecrets>();
         services.AddScoped<IDatabaseSeeder, ServerKeyGenerator>();
         services.AddScoped<IDatabaseSeeder, ApiScopeSeeder>();
         services.AddScoped<IDatabaseSeeder, ClientSeeder>();

@@ -16,6 +16,12 @@ public sealed class OidcOptions
     /// <summary>Clients defined in configuration, applied idempotently at start-up.</summary>
     public List<ClientDefinition> Clients { get; set; } = [];
 
+    /// <summary>
+    /// A token row for each client-credentials access token, so it can be revoked on its own before it expires (the
+    /// default). False saves that INSERT on every machine-client grant (see ClientCredentialsTokens).
+    /// </summary>
+    public bool StoreClientCredentialsTokens { get; set; } = true;
+
     /// <summary>How often expired and redeemed tokens and dead authorizations are deleted.</summary>
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
 

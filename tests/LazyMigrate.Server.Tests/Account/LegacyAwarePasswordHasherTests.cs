@@ -12,7 +12,7 @@ public sealed class LegacyAwarePasswordHasherTests
 {
     private readonly RecordingLogger _log = new();
 
-    private LegacyAwarePasswordHasher Hasher() => new(Options.Create(new PasswordHasherOptions { IterationCount = 1_000 }), _log);
+    private LegacyAwarePasswordHasher Hasher() => new(Options.Create(new PasswordHasherOptions { IterationCount = 1_000 }), Options.Create(new AccountOptions()), _log);
 
     [Fact]
     public void ALegacyHash_VerifiesAsRehashNeeded_AndAWrongPasswordFails()

@@ -37,6 +37,19 @@ public sealed class ExportedPasswordHashTests
     }
 
     [Fact]
+    public void AnArgon2idNativeHash_LeavesAsTheArgon2PhcStringItIs()
+    {
+        var stored = new Argon2idPasswordHasher().HashPassword(new User(), Password);
+
+        var exported = Exported(stored);
+
+        Assert.Equal("argon2", exported.Algorithm);
+        Assert.Equal(stored, exported.Hash.Value);
+        Assert.True(LegacyPasswordVerifier.Verify(Password, exported));
+        Assert.False(LegacyPasswordVerifier.Verify(Password + "!", exported));
+    }
+
+    [Fact]
     public void IdentityV2_BecomesPbkdf2Sha1Phc()
     {
         var exported = Exported(IdentityHash(PasswordHasherCompatibilityMode.IdentityV2));
