@@ -60,9 +60,13 @@ public static class LegacyCredential
 /// Identity's hasher, which also verifies the legacy hashes bulk import stores. A legacy hash that accepts the password
 /// answers <see cref="PasswordVerificationResult.SuccessRehashNeeded"/>: UserManager then writes the native hash in
 /// the same update as any weak-hash upgrade (one UPDATE guarded by the concurrency stamp), so the legacy hash is gone
-/// after its first successful use. New hashes are always native.
+/// after its first successful use. New hashes are always native. Memory-hard legacy hashes (scrypt, argon2) wait for
+/// their memory in <see cref="LegacyVerificationMemory"/>, so a crowd of such sign-ins cannot exhaust the node's memory.
 /// </summary>
-public sealed class LegacyAwarePasswordHasher(IOptions<PasswordHasherOptions> options, ILogger<LegacyAwarePasswordHasher> logger) : IPasswordHasher<User>
+public sealed class LegacyAwarePasswordHasher(
+    IOptions<PasswordHasherOptions> options,
+    LegacyVerificationMemory memory,
+    ILogger<LegacyAwarePasswordHasher> logger) : IPasswordHasher<User>
 {
     private readonly PasswordHasher<User> _native = new(options);
     private readonly Lazy<string> _decoy = new(() => new PasswordHasher<User>(options).HashPassword(new User(), Guid.NewGuid().ToString()));
@@ -77,9 +81,19 @@ public sealed class LegacyAwarePasswordHasher(IOptions<PasswordHasherOptions> op
         }
 
         bool verified;
+        System.Threading.RateLimiting.RateLimitLease? lease = null;
         try
         {
-            verified = legacy is not null && LegacyPasswordVerifier.Verify(providedPassword, legacy);
+            if (legacy is not null && (lease = memory.Acquire(legacy)) is null)
+            {
+                // Overloaded: refused like a wrong password (Identity's hasher has no "try later"), and said so in the log.
+                logger.LogWarning("The legacy {Format} hash of user {UserId} was not verified: no memory for it within the wait", legacy.Format, user.Id);
+                verified = false;
+            }
+            else
+            {
+                verified = legacy is not null && LegacyPasswordVerifier.Verify(providedPassword, legacy);
+            }
         }
         catch (LegacyHashFormatException ex)
         {
@@ -92,6 +106,10 @@ public sealed class LegacyAwarePasswordHasher(IOptions<PasswordHasherOptions> op
             // A value the format's parser cannot decode (bad hex, base64): a failed sign-in, not an error page. No message: it may quote the value.
             logger.LogWarning("The legacy {Format} hash of user {UserId} cannot be decoded", legacy?.Format, user.Id);
             verified = false;
+        }
+        finally
+        {
+            lease?.Dispose();
         }
 
         if (legacy is null)
