@@ -67,7 +67,7 @@ public sealed class BulkUserWriter(
                     normalized_user_name text, email_verified bool NOT NULL, phone text, phone_verified bool NOT NULL, name text,
                     given_name text, family_name text, nickname text, picture text, user_metadata jsonb, app_metadata jsonb,
                     password_hash text, blocked bool NOT NULL, profile jsonb, new_id uuid NOT NULL, stamp text NOT NULL,
-                    refusal text, detail text, outcome text, user_id uuid) ON COMMIT DROP
+                    refusal text, detail text, identities jsonb, outcome text, user_id uuid) ON COMMIT DROP
                 """, [], cancellationToken);
             await CopyAsync(connection, job.Connection!, page.Rows, cancellationToken);
             // A temporary table has no statistics nor indexes: without them the planner may join every page against all users,
@@ -159,6 +159,13 @@ public sealed class BulkUserWriter(
             await using (var command = Command(connection, """
                 INSERT INTO "PendingIdentityLinks" ("UserId", "DueAt", "Attempts", "CreatedAt")
                     SELECT user_id, @now, 0, @now FROM import_rows WHERE outcome = 'Imported' AND @linkable;
+                -- The identities a row carries (an export's): Linked to the user it created, unless another user here has that account already.
+                INSERT INTO "UserIdentities" ("UserId", "Connection", "LegacyId", "Origin", "Email", "EmailVerified", "Profile", "LinkedAt", "ImportJobId")
+                    SELECT r.user_id, x.connection, x.legacy_id, 'Linked', left(x.email, 256), coalesce(x.email_verified, false), x.profile, @now, @job
+                    FROM import_rows r
+                    CROSS JOIN LATERAL jsonb_to_recordset(r.identities) AS x(connection text, legacy_id text, email text, email_verified bool, profile jsonb)
+                    WHERE r.outcome = 'Imported' AND r.identities IS NOT NULL AND NOT (x.connection = @c AND x.legacy_id = r.legacy_id)
+                    ON CONFLICT DO NOTHING;
                 INSERT INTO "AuditEvents" ("At", "Type", "UserId", "Connection", "Reason", "Actor")
                     SELECT @now, CASE WHEN outcome = 'Imported' THEN 'UserMigrated' ELSE 'IdentityLinked' END, user_id, @c, 'BulkImport', @actor
                     FROM import_rows WHERE outcome IN ('Imported', 'Linked') ORDER BY ord;
@@ -206,7 +213,7 @@ public sealed class BulkUserWriter(
         await using var copy = await connection.BeginBinaryImportAsync("""
             COPY import_rows (ord, position, legacy_id, email, normalized_email, user_name, normalized_user_name, email_verified, phone,
                 phone_verified, name, given_name, family_name, nickname, picture, user_metadata, app_metadata, password_hash, blocked, profile,
-                new_id, stamp, refusal, detail) FROM STDIN (FORMAT BINARY)
+                new_id, stamp, refusal, detail, identities) FROM STDIN (FORMAT BINARY)
             """, cancellationToken);
         for (var i = 0; i < rows.Count; i++)
         {
@@ -240,6 +247,14 @@ public sealed class BulkUserWriter(
             await copy.WriteAsync(Guid.NewGuid().ToString("N"), NpgsqlDbType.Text, cancellationToken);
             await WriteAsync(copy, refusal?.Reason, NpgsqlDbType.Text, cancellationToken);
             await WriteAsync(copy, refusal?.Detail, NpgsqlDbType.Text, cancellationToken);
+            await WriteAsync(copy, row.Identities.Count == 0 ? null : JsonSerializer.Serialize(row.Identities.Select(i => new
+            {
+                connection = i.Connection,
+                legacy_id = i.LegacyId,
+                email = i.Email,
+                email_verified = i.EmailVerified,
+                profile = i.Profile is null ? (JsonElement?)null : JsonDocument.Parse(i.Profile).RootElement,
+            })), NpgsqlDbType.Jsonb, cancellationToken);
         }
 
         await copy.CompleteAsync(cancellationToken);

@@ -2,6 +2,7 @@ using LazyMigrate.Scripting.UserFiles;
 using LazyMigrate.Server.BulkImport;
 using LazyMigrate.Server.Jobs;
 using LazyMigrate.Server.LegacyConnections;
+using LazyMigrate.Server.ResetCampaign;
 using Microsoft.AspNetCore.Mvc;
 
 namespace LazyMigrate.Server.Pages.Console.Connections;
@@ -13,7 +14,7 @@ namespace LazyMigrate.Server.Pages.Console.Connections;
 /// </summary>
 [RequestSizeLimit(MaxUploadBytes)]
 [RequestFormLimits(MultipartBodyLengthLimit = MaxUploadBytes)]
-public sealed class ImportModel(ConnectionAdministration connections, ImportJobs imports, JobAdministration jobs) : ConsolePage
+public sealed class ImportModel(ConnectionAdministration connections, ImportJobs imports, ResetCampaigns campaigns, JobAdministration jobs) : ConsolePage
 {
     public const long MaxUploadBytes = 2L * 1024 * 1024 * 1024;
 
@@ -38,6 +39,12 @@ public sealed class ImportModel(ConnectionAdministration connections, ImportJobs
 
     [BindProperty]
     public int? PageSize { get; set; }
+
+    [BindProperty]
+    public int? EmailsPerMinute { get; set; }
+
+    /// <summary>Bulk-imported users of this connection with no usable password and an address: a campaign's recipients.</summary>
+    public int ResetRequired { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(string name, CancellationToken cancellationToken) =>
         await LoadAsync(name, cancellationToken) ? Page() : NotFound();
@@ -83,6 +90,26 @@ public sealed class ImportModel(ConnectionAdministration connections, ImportJobs
         return Started(name, start);
     }
 
+    public async Task<IActionResult> OnPostCampaignAsync(string name, CancellationToken cancellationToken)
+    {
+        if (!await LoadAsync(name, cancellationToken))
+        {
+            return NotFound();
+        }
+
+        switch (await campaigns.StartAsync(name, EmailsPerMinute, Actor, cancellationToken))
+        {
+            case CampaignStart.Started started:
+                Notify("Reset-email campaign started.");
+                return RedirectToPage("ImportJob", new { name, id = started.Job.Id });
+            case CampaignStart.Invalid invalid:
+                AddErrors(invalid.Errors);
+                return Redisplay();
+            default:
+                throw new InvalidOperationException("Unexpected result.");
+        }
+    }
+
     private IActionResult Started(string name, ImportStart start)
     {
         switch (start)
@@ -114,7 +141,8 @@ public sealed class ImportModel(ConnectionAdministration connections, ImportJobs
         }
 
         Connection = connection;
-        Jobs = (await jobs.ListAsync([JobKind.UsersImport], 20, null, cancellationToken, connection: name)).Items;
+        Jobs = (await jobs.ListAsync([JobKind.UsersImport, JobKind.ResetCampaign], 20, null, cancellationToken, connection: name)).Items;
+        ResetRequired = await campaigns.CountRecipientsAsync(name, cancellationToken);
         return true;
     }
 }

@@ -81,7 +81,7 @@ public sealed class ImportJobModel(JobAdministration jobs) : ConsolePage
         return RedirectToPage(new { name, id });
     }
 
-    /// <summary>The job, when it is an import into this connection (an export or another connection's job is not shown here).</summary>
+    /// <summary>The job, when it is an import or a reset campaign of this connection (an export or another connection's job is not shown here).</summary>
     private async Task<JobView?> FindAsync(string name, Guid id, CancellationToken cancellationToken) =>
-        await jobs.GetAsync(id, cancellationToken) is { Kind: JobKind.UsersImport } job && job.Connection == name ? job : null;
+        await jobs.GetAsync(id, cancellationToken) is { Kind: JobKind.UsersImport or JobKind.ResetCampaign } job && job.Connection == name ? job : null;
 }
