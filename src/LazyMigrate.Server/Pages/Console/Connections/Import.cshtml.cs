@@ -128,8 +128,16 @@ public sealed class ImportModel(ConnectionAdministration connections, ImportJobs
     /// <summary>The form again, without the samples: they hold passwords, which are never rendered back.</summary>
     private Microsoft.AspNetCore.Mvc.RazorPages.PageResult Redisplay()
     {
-        Verify = null;
+        // The field's entry holds what was typed, and the form would render it back; its errors (the service's
+        // "verify", the same key: model state ignores case) move to the summary.
+        var errors = ModelState.TryGetValue(nameof(Verify), out var entry) ? [.. entry.Errors.Select(e => e.ErrorMessage)] : new List<string>();
         ModelState.Remove(nameof(Verify));
+        foreach (var error in errors)
+        {
+            ModelState.AddModelError("", error);
+        }
+
+        Verify = null;
         return Page();
     }
 
