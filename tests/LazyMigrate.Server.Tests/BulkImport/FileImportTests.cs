@@ -110,6 +110,41 @@ public sealed class FileImportTests(BulkImportFixture fixture) : IClassFixture<B
     }
 
     [Fact]
+    public async Task Identities_OfAnExportedRow_ComeBackLinkedToTheUserItCreates()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        var email = $"carried-{tag}@bulk.example";
+        // An export's line: the row's own identity (legacy, its id) is the import's; the other one is kept as Linked.
+        var line = JsonSerializer.Serialize(new
+        {
+            user_id = $"exported-{tag}",
+            email,
+            email_verified = true,
+            identities = new object[]
+            {
+                new { connection = $"old-{tag}", user_id = "42", origin = "Imported", email, email_verified = true, profile = new { given_name = "Ada" } },
+                new { connection = "legacy", user_id = $"exported-{tag}", origin = "Linked" },
+            },
+        }) + "\n";
+        using var api = await fixture.ApiAsync();
+
+        var job = await api.WaitForEndAsync(await api.StartImportAsync(line));
+
+        Assert.Equal(("Completed", 1L, 0L), (job.GetProperty("state").GetString(), job.Count("created"), job.Count("refused")));
+        var identities = await fixture.WithDatabaseAsync(async db =>
+        {
+            var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == email, TestContext.Current.CancellationToken);
+            return await db.UserIdentities.AsNoTracking().Where(i => i.UserId == user.Id).OrderBy(i => i.Connection).ToListAsync(TestContext.Current.CancellationToken);
+        });
+        Assert.Equal(
+            [("legacy", $"exported-{tag}", LazyMigrate.Server.Identities.IdentityOrigin.Imported), ($"old-{tag}", "42", LazyMigrate.Server.Identities.IdentityOrigin.Linked)],
+            identities.Select(i => (i.Connection, i.LegacyId, i.Origin)));
+        var carried = identities[1];
+        Assert.Equal((email, true), (carried.Email, carried.EmailVerified));
+        Assert.Equal("Ada", JsonDocument.Parse(carried.Profile!).RootElement.GetProperty("given_name").GetString());
+    }
+
+    [Fact]
     public async Task Verify_AWrongEncoding_IsRefusedNamingTheSample_BeforeAnyUserIsWritten()
     {
         var tag = Guid.NewGuid().ToString("N")[..10];
