@@ -5,9 +5,11 @@ using System.Text.Json;
 namespace LazyMigrate.Cli;
 
 /// <summary>
-/// <c>lazymigrate import FILE --connection NAME --server URL</c>: uploads a users file (streamed, never read into
-/// memory) as an import job of the management API, follows it with a progress bar and prints the final report with
-/// the refused rows (line and reason, never a hash). Needs the <c>import:users</c> scope.
+/// <c>lazymigrate import FILE --connection NAME --server URL [--verify EMAIL:PASSWORD]...</c>: uploads a users file
+/// (streamed, never read into memory) as an import job of the management API, follows it with a progress bar and
+/// prints the final report with the refused rows (line and reason, never a hash). With <c>--verify</c>, the server
+/// checks that each sample's row verifies before it writes anything, and refuses the import naming the sample that
+/// does not. Needs the <c>import:users</c> scope.
 /// </summary>
 public static partial class ImportCommands
 {
@@ -21,8 +23,12 @@ public static partial class ImportCommands
         var file = new Argument<FileInfo>("FILE") { Description = "the users file: Auth0 JSON, JSON Lines, FusionAuth's import body or CSV" };
         var connection = new Option<string>("--connection") { Description = "the legacy connection the users belong to", Required = true };
         var format = new Option<string?>("--format") { Description = "auth0, jsonl, fusionauth or csv (detected when omitted)" };
+        var verify = new Option<string[]>("--verify")
+        {
+            Description = "a known EMAIL:PASSWORD whose row's hash must verify before anything is written (repeatable)",
+        };
         var server = new ServerOptions();
-        var command = new Command("import", "import a users file through the server's management API, or check one offline") { file, connection, format };
+        var command = new Command("import", "import a users file through the server's management API, or check one offline") { file, connection, format, verify };
         server.AddTo(command);
         command.Subcommands.Add(CreateCheck(output, error));
         command.SetAction(async (parsed, token) =>
@@ -33,8 +39,15 @@ public static partial class ImportCommands
                 throw new CliException($"{path.FullName}: no such file");
             }
 
+            var samples = parsed.GetValue(verify) ?? [];
+            if (samples.Any(s => s.IndexOf(':', StringComparison.Ordinal) is var colon && (colon < 1 || colon == s.Length - 1
+                || Scripting.EmailAddresses.Normalise(s[..colon]) is null)))
+            {
+                throw new CliException("each --verify is EMAIL:PASSWORD, with a valid address and a password");
+            }
+
             using var client = await server.ConnectAsync(parsed, Scope, handler, token);
-            var job = await UploadAsync(client, path, parsed.GetRequiredValue(connection), parsed.GetValue(format), token);
+            var job = await UploadAsync(client, path, parsed.GetRequiredValue(connection), parsed.GetValue(format), samples, token);
             var id = job.GetProperty("id").GetString()!;
             var final = await JobProgress.FollowAsync(error, "Importing", server.Interval(parsed), ct => client.GetJsonAsync($"api/v1/jobs/{id}", ct), token);
             var refused = await client.GetJsonAsync($"api/v1/jobs/{id}/errors?limit={RefusedRowsShown}", token);
@@ -46,7 +59,8 @@ public static partial class ImportCommands
         return command;
     }
 
-    private static async Task<JsonElement> UploadAsync(ManagementClient client, FileInfo path, string connection, string? format, CancellationToken cancellationToken)
+    private static async Task<JsonElement> UploadAsync(ManagementClient client, FileInfo path, string connection, string? format,
+        IReadOnlyList<string> samples, CancellationToken cancellationToken)
     {
         await using var stream = path.OpenRead();
         using var content = new MultipartFormDataContent();
@@ -54,6 +68,12 @@ public static partial class ImportCommands
         if (format is not null)
         {
             content.Add(new StringContent(format), "format");
+        }
+
+        // Before the file, as the API requires: the samples are checked against it once it is stored.
+        foreach (var sample in samples)
+        {
+            content.Add(new StringContent(sample), "verify");
         }
 
         var file = new StreamContent(stream, 64 * 1024);

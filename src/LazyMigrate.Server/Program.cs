@@ -15,6 +15,7 @@ using LazyMigrate.Server.Login;
 using LazyMigrate.Server.Management;
 using LazyMigrate.Server.Oidc;
 using LazyMigrate.Server.Pages.Console;
+using LazyMigrate.Server.ResetCampaign;
 using LazyMigrate.Server.Users;
 using LazyMigrate.Server.Sandbox;
 using Serilog;
@@ -37,6 +38,7 @@ try
     builder.Services.AddBulkImport();
     builder.Services.AddPullImport();
     builder.Services.AddBulkExport();
+    builder.Services.AddResetCampaign();
     builder.Services.AddUsers();
     builder.Services.AddOidc();
     builder.Services.AddLegacyConnections();

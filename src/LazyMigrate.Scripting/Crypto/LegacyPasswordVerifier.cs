@@ -111,6 +111,17 @@ public static class LegacyPasswordVerifier
         Prepare(hash);
     }
 
+    /// <summary>
+    /// The memory (bytes) one verification of <paramref name="hash"/> allocates: 128·N·r for scrypt, m KiB for argon2,
+    /// 0 for the formats that need only kilobytes. Checks the hash like <see cref="Check"/>, without hashing, so a
+    /// caller can bound how many memory-hard verifications run at once before it starts one.
+    /// </summary>
+    public static long MemoryCost(LegacyPasswordHash hash)
+    {
+        ArgumentNullException.ThrowIfNull(hash);
+        return Prepare(hash).MemoryBytes;
+    }
+
     /// <summary>Names the format of a self-describing hash by its prefix, or throws when the prefix does not tell.</summary>
     public static string Detect(string hash)
     {

@@ -13,6 +13,9 @@ internal abstract class PreparedHash
 
     public abstract bool Matches(string password);
 
+    /// <summary>The memory one verification allocates beyond a few kilobytes: only the memory-hard formats (scrypt, argon2) have any.</summary>
+    public virtual long MemoryBytes => 0;
+
     protected byte[] Secret(string password) => LegacyEncodings.PasswordBytes(password, Encoding);
 
     /// <summary>salt ‖ secret, or secret ‖ salt.</summary>
@@ -120,6 +123,8 @@ internal sealed class ScryptHash : PreparedHash
 
     public required byte[] Expected { get; init; }
 
+    public override long MemoryBytes => 128L * N * R;
+
     public override bool Matches(string password)
     {
         var secret = Secret(password);
@@ -140,6 +145,9 @@ internal sealed class FirebaseHash : PreparedHash
     public required byte[] SignerKey { get; init; }
 
     public required byte[] Expected { get; init; }
+
+    /// <summary>Firebase's scrypt: N = 2^mem_cost, r = rounds.</summary>
+    public override long MemoryBytes => 128L * (1L << MemCost) * Rounds;
 
     public override bool Matches(string password)
     {
@@ -212,6 +220,8 @@ internal sealed class Argon2Hash : PreparedHash
     public required int Iterations { get; init; }
 
     public required int Parallelism { get; init; }
+
+    public override long MemoryBytes => Memory * 1024L;
 
     public required byte[] Salt { get; init; }
 

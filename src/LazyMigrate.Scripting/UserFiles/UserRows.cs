@@ -55,6 +55,7 @@ internal static class UserRows
             fields.Blocked = Fields.Bool(user, "blocked");
             fields.UserMetadata = Fields.Object(user, "user_metadata");
             fields.AppMetadata = Fields.Object(user, "app_metadata");
+            fields.Identities = Fields.ReadIdentities(user);
             var bcrypt = Fields.String(user, "password_hash");
             var custom = user.TryGetProperty("custom_password_hash", out var c) && c.ValueKind != JsonValueKind.Null ? c : (JsonElement?)null;
             if (bcrypt is not null && custom is not null)
@@ -230,6 +231,7 @@ internal static class UserRows
         public JsonObject? UserMetadata { get; set; }
         public JsonObject? AppMetadata { get; set; }
         public LegacyPasswordHash? Hash { get; set; }
+        public IReadOnlyList<CarriedIdentity> Identities { get; set; } = [];
 
         public static string? String(JsonElement user, string name) =>
             !user.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
@@ -251,6 +253,49 @@ internal static class UserRows
             !user.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null ? null
             : value.ValueKind == JsonValueKind.Object ? JsonNode.Parse(value.GetRawText())!.AsObject()
             : throw new FieldException($"{name} must be an object");
+
+        /// <summary>
+        /// <c>identities</c>: objects with <c>connection</c> and <c>user_id</c> (LazyMigrate's export and Auth0's user
+        /// export both write these), and optionally <c>email</c>, <c>email_verified</c> and <c>profile</c>. Other
+        /// fields (<c>origin</c>, Auth0's <c>provider</c>, <c>isSocial</c>) are read past: they describe the old system.
+        /// </summary>
+        public static List<CarriedIdentity> ReadIdentities(JsonElement user)
+        {
+            if (!user.TryGetProperty("identities", out var value) || value.ValueKind == JsonValueKind.Null)
+            {
+                return [];
+            }
+
+            if (value.ValueKind != JsonValueKind.Array)
+            {
+                throw new FieldException("identities must be an array");
+            }
+
+            var identities = new List<CarriedIdentity>();
+            var index = 0;
+            foreach (var identity in value.EnumerateArray())
+            {
+                var at = $"identities[{index++.ToString(CultureInfo.InvariantCulture)}]";
+                if (identity.ValueKind != JsonValueKind.Object)
+                {
+                    throw new FieldException($"{at} must be an object");
+                }
+
+                var connection = String(identity, "connection") ?? throw new FieldException($"{at}.connection is missing");
+                var id = String(identity, "user_id") ?? throw new FieldException($"{at}.user_id is missing");
+                if (connection.Length > 128 || id.Length > 256)
+                {
+                    throw new FieldException($"{at}: connection is at most 128 characters and user_id 256");
+                }
+
+                var profile = identity.TryGetProperty("profile", out var p) && p.ValueKind != JsonValueKind.Null
+                    ? p.ValueKind == JsonValueKind.Object ? p.GetRawText() : throw new FieldException($"{at}.profile must be an object")
+                    : null;
+                identities.Add(new CarriedIdentity(connection, id, String(identity, "email"), Bool(identity, "email_verified"), profile));
+            }
+
+            return identities;
+        }
 
         public ImportRow Refuse(string reason, string detail) => Refused(position, reason, detail, Id, Email);
 
@@ -308,7 +353,7 @@ internal static class UserRows
                 UserMetadata = UserMetadata,
                 AppMetadata = AppMetadata,
             };
-            return new ImportRow(position, profile, Hash) { Blocked = Blocked };
+            return new ImportRow(position, profile, Hash) { Blocked = Blocked, Identities = Identities };
         }
 
         private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;

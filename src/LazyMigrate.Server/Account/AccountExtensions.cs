@@ -40,6 +40,8 @@ public static class AccountExtensions
 
         // Identity's hasher, which also reads the legacy hashes of bulk-imported users (one instance: it keeps the decoy hash).
         services.Replace(ServiceDescriptor.Singleton<IPasswordHasher<User>, LegacyAwarePasswordHasher>());
+        services.AddOptions<LegacyVerificationOptions>().BindConfiguration(LegacyVerificationOptions.Section);
+        services.AddSingleton<LegacyVerificationMemory>();
 
         // Identity's V3 format is PBKDF2-HMAC-SHA512; a stored hash with fewer iterations verifies as
         // SuccessRehashNeeded and is rewritten at this count on the next successful login.

@@ -62,9 +62,14 @@ public static class LegacyCredential
 /// hash, or the other native one) answers <see cref="PasswordVerificationResult.SuccessRehashNeeded"/>: UserManager then
 /// writes the configured hash in the same update as any weak-hash upgrade (one UPDATE guarded by the concurrency stamp),
 /// so after a successful sign-in the user's hash is the configured one. New hashes are always the configured one.
+/// Memory-hard legacy hashes (scrypt, argon2) wait for their memory in <see cref="LegacyVerificationMemory"/>, so a
+/// crowd of such sign-ins cannot exhaust the node's memory.
 /// </summary>
 public sealed class LegacyAwarePasswordHasher(
-    IOptions<PasswordHasherOptions> options, IOptions<AccountOptions> account, ILogger<LegacyAwarePasswordHasher> logger) : IPasswordHasher<User>
+    IOptions<PasswordHasherOptions> options,
+    IOptions<AccountOptions> account,
+    LegacyVerificationMemory memory,
+    ILogger<LegacyAwarePasswordHasher> logger) : IPasswordHasher<User>
 {
     private readonly PasswordHasher<User> _pbkdf2 = new(options);
     private readonly Argon2idPasswordHasher _argon2id = new();
@@ -92,9 +97,19 @@ public sealed class LegacyAwarePasswordHasher(
         }
 
         bool verified;
+        System.Threading.RateLimiting.RateLimitLease? lease = null;
         try
         {
-            verified = legacy is not null && LegacyPasswordVerifier.Verify(providedPassword, legacy);
+            if (legacy is not null && (lease = memory.Acquire(legacy)) is null)
+            {
+                // Overloaded: refused like a wrong password (Identity's hasher has no "try later"), and said so in the log.
+                logger.LogWarning("The legacy {Format} hash of user {UserId} was not verified: no memory for it within the wait", legacy.Format, user.Id);
+                verified = false;
+            }
+            else
+            {
+                verified = legacy is not null && LegacyPasswordVerifier.Verify(providedPassword, legacy);
+            }
         }
         catch (LegacyHashFormatException ex)
         {
@@ -107,6 +122,10 @@ public sealed class LegacyAwarePasswordHasher(
             // A value the format's parser cannot decode (bad hex, base64): a failed sign-in, not an error page. No message: it may quote the value.
             logger.LogWarning("The legacy {Format} hash of user {UserId} cannot be decoded", legacy?.Format, user.Id);
             verified = false;
+        }
+        finally
+        {
+            lease?.Dispose();
         }
 
         if (legacy is null)

@@ -299,6 +299,10 @@ public sealed class PasswordResets(
         return ResetLinkOutcome.Sent;
     }
 
+    /// <summary>A reset link for a user who is here (Identity's token, as a forgot-password request makes it): for a reset-email campaign.</summary>
+    public async Task<string> LocalLinkAsync(User user) =>
+        Link(new() { ["kind"] = "local", ["id"] = user.Id.ToString(), ["token"] = await users.GeneratePasswordResetTokenAsync(user) });
+
     /// <summary>Completes a reset; false when the link is invalid, used or expired.</summary>
     public async Task<IdentityResult> CompleteAsync(string kind, Guid id, string token, string password, CancellationToken cancellationToken)
     {

@@ -22,6 +22,7 @@ public enum AuditEventType
     ClientChanged,
     IdentityLinked,
     IdentityUnlinked,
+    ResetLinkSent,
 }
 
 /// <summary>One entry of the audit trail. Never holds a password or a secret: reasons are classes, details are ours.</summary>

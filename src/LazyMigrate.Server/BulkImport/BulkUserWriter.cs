@@ -4,6 +4,7 @@ using LazyMigrate.Server.Account;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Jobs;
 using LazyMigrate.Server.LazyMigration;
+using LazyMigrate.Server.LegacyConnections;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -16,13 +17,19 @@ public sealed record PageResult(int Created, int Linked, int Skipped, int Refuse
 
 /// <summary>
 /// Writes one page of an import in one transaction: the new users, their Imported identities, their pending links
+/// (when another connection could know them)
 /// and audit events, identities Linked to users already here by address, the refused rows, and the job's counts and
 /// checkpoint. The page goes to a temporary table by binary COPY and is decided in a few set-based statements; the
 /// unique indexes (address, username, identity) settle races with lazy sign-ins and other writers exactly as they do
 /// for <see cref="UserImporter"/>: a row that loses one is decided again against what won. The job row is updated
 /// only while this node holds its lease and it is Running, so a page is committed once, by one node, or not at all.
 /// </summary>
-public sealed class BulkUserWriter(LazyMigrateDbContext db, ILookupNormalizer normalizer, TimeProvider time, ILogger<BulkUserWriter> logger)
+public sealed class BulkUserWriter(
+    LazyMigrateDbContext db,
+    LegacyConnectionCatalog connections,
+    ILookupNormalizer normalizer,
+    TimeProvider time,
+    ILogger<BulkUserWriter> logger)
 {
     private const int MaxRounds = 50;
 
@@ -45,6 +52,10 @@ public sealed class BulkUserWriter(LazyMigrateDbContext db, ILookupNormalizer no
 
     private async Task<PageResult?> WriteOnceAsync(Job job, ImportPage page, CancellationToken cancellationToken)
     {
+        // A user's other identities are looked for in the other Importing connections that can look an address up
+        // (getUser). With none, a pending link per user would only be a row written, read and deleted for nothing:
+        // with 100,000 users, 200,000 statements of the linking service that can never link anyone.
+        var linkable = (await connections.ImportingAsync(cancellationToken)).Any(c => c.HasGetUser && c.Name != job.Connection);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
@@ -56,7 +67,7 @@ public sealed class BulkUserWriter(LazyMigrateDbContext db, ILookupNormalizer no
                     normalized_user_name text, email_verified bool NOT NULL, phone text, phone_verified bool NOT NULL, name text,
                     given_name text, family_name text, nickname text, picture text, user_metadata jsonb, app_metadata jsonb,
                     password_hash text, blocked bool NOT NULL, profile jsonb, new_id uuid NOT NULL, stamp text NOT NULL,
-                    refusal text, detail text, outcome text, user_id uuid) ON COMMIT DROP
+                    refusal text, detail text, identities jsonb, outcome text, user_id uuid) ON COMMIT DROP
                 """, [], cancellationToken);
             await CopyAsync(connection, job.Connection!, page.Rows, cancellationToken);
             // A temporary table has no statistics nor indexes: without them the planner may join every page against all users,
@@ -128,13 +139,13 @@ public sealed class BulkUserWriter(LazyMigrateDbContext db, ILookupNormalizer no
             // concurrent writer is rare (a lazy sign-in of another address with the same legacy id): the page is decided again.
             var lost = await ScalarAsync(connection, """
                 WITH identities AS (
-                    INSERT INTO "UserIdentities" ("UserId", "Connection", "LegacyId", "Origin", "Email", "EmailVerified", "Profile", "LinkedAt")
-                    SELECT user_id, @c, legacy_id, CASE WHEN outcome = 'Created' THEN 'Imported' ELSE 'Linked' END, email, email_verified, profile, @now
+                    INSERT INTO "UserIdentities" ("UserId", "Connection", "LegacyId", "Origin", "Email", "EmailVerified", "Profile", "LinkedAt", "ImportJobId")
+                    SELECT user_id, @c, legacy_id, CASE WHEN outcome = 'Created' THEN 'Imported' ELSE 'Linked' END, email, email_verified, profile, @now, @job
                     FROM import_rows WHERE outcome IN ('Created', 'Link') ORDER BY ord
                     ON CONFLICT DO NOTHING
                     RETURNING 1)
                 SELECT (SELECT count(*) FROM import_rows WHERE outcome IN ('Created', 'Link')) - (SELECT count(*) FROM identities);
-                """, parameters, cancellationToken);
+                """, [.. parameters, ("job", job.Id)], cancellationToken);
             if (lost > 0)
             {
                 throw new LostIdentityRaceException();
@@ -147,7 +158,14 @@ public sealed class BulkUserWriter(LazyMigrateDbContext db, ILookupNormalizer no
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             await using (var command = Command(connection, """
                 INSERT INTO "PendingIdentityLinks" ("UserId", "DueAt", "Attempts", "CreatedAt")
-                    SELECT user_id, @now, 0, @now FROM import_rows WHERE outcome = 'Imported';
+                    SELECT user_id, @now, 0, @now FROM import_rows WHERE outcome = 'Imported' AND @linkable;
+                -- The identities a row carries (an export's): Linked to the user it created, unless another user here has that account already.
+                INSERT INTO "UserIdentities" ("UserId", "Connection", "LegacyId", "Origin", "Email", "EmailVerified", "Profile", "LinkedAt", "ImportJobId")
+                    SELECT r.user_id, x.connection, x.legacy_id, 'Linked', left(x.email, 256), coalesce(x.email_verified, false), x.profile, @now, @job
+                    FROM import_rows r
+                    CROSS JOIN LATERAL jsonb_to_recordset(r.identities) AS x(connection text, legacy_id text, email text, email_verified bool, profile jsonb)
+                    WHERE r.outcome = 'Imported' AND r.identities IS NOT NULL AND NOT (x.connection = @c AND x.legacy_id = r.legacy_id)
+                    ON CONFLICT DO NOTHING;
                 INSERT INTO "AuditEvents" ("At", "Type", "UserId", "Connection", "Reason", "Actor")
                     SELECT @now, CASE WHEN outcome = 'Imported' THEN 'UserMigrated' ELSE 'IdentityLinked' END, user_id, @c, 'BulkImport', @actor
                     FROM import_rows WHERE outcome IN ('Imported', 'Linked') ORDER BY ord;
@@ -155,7 +173,7 @@ public sealed class BulkUserWriter(LazyMigrateDbContext db, ILookupNormalizer no
                     SELECT @job, position, refusal, left(detail, 1000), left(legacy_id, 256), left(email, 256)
                     FROM import_rows WHERE outcome = 'Refused' ORDER BY ord;
                 SELECT outcome, count(*)::int FROM import_rows GROUP BY outcome;
-                """, [.. parameters, ("actor", "job:" + job.Id.ToString("N")), ("job", job.Id)]))
+                """, [.. parameters, ("actor", "job:" + job.Id.ToString("N")), ("job", job.Id), ("linkable", linkable)]))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
@@ -195,7 +213,7 @@ public sealed class BulkUserWriter(LazyMigrateDbContext db, ILookupNormalizer no
         await using var copy = await connection.BeginBinaryImportAsync("""
             COPY import_rows (ord, position, legacy_id, email, normalized_email, user_name, normalized_user_name, email_verified, phone,
                 phone_verified, name, given_name, family_name, nickname, picture, user_metadata, app_metadata, password_hash, blocked, profile,
-                new_id, stamp, refusal, detail) FROM STDIN (FORMAT BINARY)
+                new_id, stamp, refusal, detail, identities) FROM STDIN (FORMAT BINARY)
             """, cancellationToken);
         for (var i = 0; i < rows.Count; i++)
         {
@@ -229,6 +247,14 @@ public sealed class BulkUserWriter(LazyMigrateDbContext db, ILookupNormalizer no
             await copy.WriteAsync(Guid.NewGuid().ToString("N"), NpgsqlDbType.Text, cancellationToken);
             await WriteAsync(copy, refusal?.Reason, NpgsqlDbType.Text, cancellationToken);
             await WriteAsync(copy, refusal?.Detail, NpgsqlDbType.Text, cancellationToken);
+            await WriteAsync(copy, row.Identities.Count == 0 ? null : JsonSerializer.Serialize(row.Identities.Select(i => new
+            {
+                connection = i.Connection,
+                legacy_id = i.LegacyId,
+                email = i.Email,
+                email_verified = i.EmailVerified,
+                profile = i.Profile is null ? (JsonElement?)null : JsonDocument.Parse(i.Profile).RootElement,
+            })), NpgsqlDbType.Jsonb, cancellationToken);
         }
 
         await copy.CompleteAsync(cancellationToken);

@@ -4,8 +4,8 @@ using System.Text.Json.Serialization;
 namespace LazyMigrate.Server.BulkImport;
 
 /// <summary>
-/// An import job's options, kept as the job's <c>Options</c> (jsonb). The verification passwords are protected with
-/// Data Protection while they wait for the job to start and removed once checked; the API never returns options.
+/// An import job's options, kept as the job's <c>Options</c> (jsonb); the API never returns them. The verification
+/// samples are not among them: they are checked while the upload's request is still open, and never stored.
 /// </summary>
 public sealed record ImportJobOptions
 {
@@ -27,9 +27,6 @@ public sealed record ImportJobOptions
     /// <summary>CSV: which header holds which field.</summary>
     public Dictionary<string, string>? Columns { get; init; }
 
-    /// <summary>Known address and protected password pairs, checked against their rows before anything is written.</summary>
-    public List<VerifySample>? Verify { get; init; }
-
     /// <summary>False while the file is still being received: such a job (its node died mid-upload) fails rather than import half a file.</summary>
     public bool UploadComplete { get; init; } = true;
 
@@ -38,6 +35,3 @@ public sealed record ImportJobOptions
     public static ImportJobOptions Read(string? json) =>
         json is null ? new ImportJobOptions() : JsonSerializer.Deserialize<ImportJobOptions>(json, Json) ?? new ImportJobOptions();
 }
-
-/// <param name="ProtectedPassword">Data Protection ciphertext of the password, never the password itself.</param>
-public sealed record VerifySample(string Email, string ProtectedPassword);

@@ -3,7 +3,7 @@ using LazyMigrate.Scripting.UserFiles;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Jobs;
 using LazyMigrate.Server.LegacyConnections;
-using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace LazyMigrate.Server.BulkImport;
@@ -51,7 +51,7 @@ public sealed class ImportJobs(
     LazyMigrateDbContext db,
     IServiceScopeFactory scopes,
     IServiceProvider services,
-    IDataProtectionProvider protection,
+    ILookupNormalizer normalizer,
     JobRunner runner,
     TimeProvider time,
     ILogger<ImportJobs> logger)
@@ -106,8 +106,7 @@ public sealed class ImportJobs(
         {
             errors["verify"] = [$"At most {ImportJobOptions.MaxVerify} samples."];
         }
-        else if (request.Verify.FirstOrDefault(v => v.IndexOf(':', StringComparison.Ordinal) is var colon && (colon < 1 || colon == v.Length - 1
-            || EmailAddresses.Normalise(v[..colon]) is null)) is not null)
+        else if (request.Verify.Any(v => ImportSample.Parse(v) is null))
         {
             // Never echo the sample back: it holds a password.
             errors["verify"] = ["Each sample is email:password, with a valid address and a password."];
@@ -137,7 +136,10 @@ public sealed class ImportJobs(
         return new ImportStart.Started(JobView.From(job, new Dictionary<string, long>()));
     }
 
-    /// <summary>A file import: stores <paramref name="file"/> (streamed, never whole in memory), detects the format if not named, then starts.</summary>
+    /// <summary>
+    /// A file import: stores <paramref name="file"/> (streamed, never whole in memory), detects the format if not named,
+    /// checks the <c>verify</c> samples against the stored file (refused, with nothing written, when one fails), then starts.
+    /// </summary>
     /// <param name="afterFile">Reads what follows the file in the request; errors there (fields sent after the file) drop the upload.</param>
     public async Task<ImportStart> StartUploadAsync(ImportRequest request, Stream file, string requestedBy,
         Func<CancellationToken, Task<Dictionary<string, string[]>?>> afterFile, CancellationToken cancellationToken)
@@ -168,6 +170,28 @@ public sealed class ImportJobs(
                 job.Format = UserFileFormats.Name(UserFileFormats.Detect(prefix.AsSpan(0, read)));
             }
 
+            if (request.Verify.Count > 0)
+            {
+                string? failure;
+                try
+                {
+                    failure = await ImportSamples.CheckAsync(new FileUserSourceFactory(scopes).Create(job), [.. request.Verify.Select(v => ImportSample.Parse(v)!)],
+                        normalizer, cancellationToken);
+                }
+                catch (JobFailedException ex)
+                {
+                    await DeleteAsync(job.Id);
+                    return new ImportStart.Invalid(new() { ["users"] = [ex.Message] });
+                }
+
+                if (failure is not null)
+                {
+                    // Refused before anything is written, and the passwords were never stored.
+                    await DeleteAsync(job.Id);
+                    return new ImportStart.Invalid(new() { ["verify"] = [failure] });
+                }
+            }
+
             job.Options = (ImportJobOptions.Read(job.Options) with { UploadComplete = true }).Serialize();
             job.State = JobState.Pending;
             job.UpdatedAt = time.GetUtcNow();
@@ -188,7 +212,6 @@ public sealed class ImportJobs(
 
     private Job NewJob(ImportRequest request, string requestedBy, JobState state, bool uploadComplete)
     {
-        var protector = protection.CreateProtector(UserImportWork.VerifyPurpose);
         var now = time.GetUtcNow();
         var options = new ImportJobOptions
         {
@@ -196,11 +219,6 @@ public sealed class ImportJobs(
             PageSize = request.PageSize ?? ImportJobOptions.DefaultPageSize,
             Columns = request.Columns,
             UploadComplete = uploadComplete,
-            Verify = request.Verify.Count == 0 ? null : [.. request.Verify.Select(v =>
-            {
-                var colon = v.IndexOf(':', StringComparison.Ordinal);
-                return new VerifySample(v[..colon], protector.Protect(v[(colon + 1)..]));
-            })],
         };
         return new Job
         {

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Threading.RateLimiting;
 using LazyMigrate.Scripting;
 using LazyMigrate.Scripting.UserFiles;
 using LazyMigrate.Server.Jobs;
@@ -11,8 +10,9 @@ using Polly.Retry;
 namespace LazyMigrate.Server.BulkImport;
 
 /// <summary>
-/// A pull import's source: the connection's <c>listUsers</c> script, page after page, at the job's rate (users per
-/// second) and page size. Every call goes through <see cref="ILegacyUserScripts"/>, so inside the connection's
+/// A pull import's source: the connection's <c>listUsers</c> script, page after page, at the job's page size. The
+/// job's rate is kept by <see cref="UserImportWork"/>, which asks for the next page only when it is due (one pace for
+/// every source, so a pull is never slowed twice). Every call goes through <see cref="ILegacyUserScripts"/>, so inside the connection's
 /// bulkhead and circuit breaker like a sign-in's. A legacy system that fails (down, slow, a script error from its
 /// driver) is asked again with backoff while the job stays running; only when the retries are spent does the job fail,
 /// with the script's reason (scripts' messages are redacted of secrets, and no password is involved here).
@@ -63,31 +63,9 @@ public sealed class ListUsersSource(
         }
 
         var pageSize = _settings.PageSize;
-        // Tokens are users: each page takes as many as it may hold, so the rate holds whatever the page size. The
-        // bucket holds at least one page, or a page bigger than a second's worth could never be taken.
-        using var limiter = _settings.Rate is { } rate
-            ? new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = Math.Max(rate, pageSize),
-                TokensPerPeriod = rate,
-                ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                QueueLimit = Math.Max(rate, pageSize),
-                QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
-                AutoReplenishment = true,
-            })
-            : null;
         var retry = RetryPipeline(connection.Name);
         while (true)
         {
-            if (limiter is not null)
-            {
-                using var lease = await limiter.AcquireAsync(pageSize, cancellationToken);
-                if (!lease.IsAcquired)
-                {
-                    throw new InvalidOperationException("the pull import's rate limiter refused a page it was sized for");
-                }
-            }
-
             var asked = cursor;
             var result = await retry.ExecuteAsync(
                 async token => await scripts.ListUsersAsync(connection, asked, pageSize, Context(), token),

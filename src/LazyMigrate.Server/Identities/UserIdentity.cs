@@ -39,6 +39,12 @@ public sealed class UserIdentity
     public string? Profile { get; set; }
 
     public DateTimeOffset LinkedAt { get; set; }
+
+    /// <summary>
+    /// The bulk import job that wrote this identity; null when it came with a sign-in (lazily). The dashboard tells
+    /// the two apart by it, and an administrator can trace a bulk-imported user to the file or pull it came from.
+    /// </summary>
+    public Guid? ImportJobId { get; set; }
 }
 
 /// <summary>

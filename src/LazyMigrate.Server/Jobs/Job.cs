@@ -8,6 +8,9 @@ public enum JobKind
 
     /// <summary>Every user written out as JSON Lines in Auth0's import shape.</summary>
     UsersExport,
+
+    /// <summary>A reset link emailed, at a set pace, to every bulk-imported user who has no usable password yet.</summary>
+    ResetCampaign,
 }
 
 [System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<JobState>))]

@@ -81,11 +81,16 @@ public sealed class JobAdministration(LazyMigrateDbContext db, JobRunner runner,
 {
     public const int MaxLimit = 200;
 
-    /// <summary>Newest first; <paramref name="before"/> is the last page's <c>next</c> cursor.</summary>
+    /// <summary>Newest first; <paramref name="before"/> is the last page's <c>next</c> cursor; <paramref name="connection"/> keeps one connection's jobs.</summary>
     public async Task<(IReadOnlyList<JobView> Items, string? Next)> ListAsync(IReadOnlyCollection<JobKind> kinds, int limit, string? before,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, string? connection = null)
     {
         var query = db.Jobs.AsNoTracking().Where(j => kinds.Contains(j.Kind));
+        if (connection is not null)
+        {
+            query = query.Where(j => j.Connection == connection);
+        }
+
         if (ParseCursor(before) is { } cursor)
         {
             query = query.Where(j => j.CreatedAt < cursor.At || (j.CreatedAt == cursor.At && j.Id.CompareTo(cursor.Id) < 0));

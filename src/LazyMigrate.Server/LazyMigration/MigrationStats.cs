@@ -5,14 +5,32 @@ using Microsoft.EntityFrameworkCore;
 
 namespace LazyMigrate.Server.LazyMigration;
 
-/// <param name="Migrated">Users imported from this connection.</param>
+/// <param name="Migrated">Users imported from this connection (lazily or in bulk).</param>
 /// <param name="Linked">This connection's accounts linked to users imported from another one (accounted for too).</param>
-public sealed record ConnectionProgress(string Connection, int Migrated, long? LegacyTotal, long? Remaining, int Linked = 0);
+/// <param name="Kinds">How this connection's users came over, and what their passwords wait for.</param>
+public sealed record ConnectionProgress(string Connection, int Migrated, long? LegacyTotal, long? Remaining, int Linked = 0,
+    MigrationKinds? Kinds = null);
+
+/// <summary>
+/// The users brought over, split by how they came and what is left to do for them.
+/// </summary>
+/// <param name="LazilyMigrated">Came over at their own sign-in (their password is native from the start).</param>
+/// <param name="BulkImported">Came over in a bulk import job, whatever happened to them since.</param>
+/// <param name="AwaitingFirstSignIn">Bulk-imported users still holding their legacy hash: it is verified and replaced at their first sign-in.</param>
+/// <param name="ResetRequired">Bulk-imported users with no usable hash who have not chosen a password yet (a reset sets one).</param>
+public sealed record MigrationKinds(int LazilyMigrated, int BulkImported, int AwaitingFirstSignIn, int ResetRequired)
+{
+    public static readonly MigrationKinds Zero = new(0, 0, 0, 0);
+
+    public MigrationKinds Plus(MigrationKinds other) => new(LazilyMigrated + other.LazilyMigrated, BulkImported + other.BulkImported,
+        AwaitingFirstSignIn + other.AwaitingFirstSignIn, ResetRequired + other.ResetRequired);
+}
 
 public sealed record DayCount(DateOnly Day, int Migrated, int Failures);
 
 public sealed record MigrationSnapshot(
     int MigratedTotal,
+    MigrationKinds Kinds,
     IReadOnlyList<ConnectionProgress> Connections,
     IReadOnlyList<DayCount> PerDay,
     IReadOnlyDictionary<string, int> FailuresByReason,
@@ -39,6 +57,26 @@ public sealed class MigrationStats(LazyMigrateDbContext db, LegacyDirectory dire
             .ToListAsync(cancellationToken);
         var imported = identities.Where(i => i.Origin == IdentityOrigin.Imported).ToDictionary(i => i.Connection, i => i.Count);
         var linked = identities.Where(i => i.Origin == IdentityOrigin.Linked).ToDictionary(i => i.Connection, i => i.Count);
+        var kinds = (await (
+                from i in db.UserIdentities
+                where i.Origin == IdentityOrigin.Imported
+                join u in db.Users on i.UserId equals u.Id
+                group u by new { i.Connection, Bulk = i.ImportJobId != null } into g
+                select new
+                {
+                    g.Key.Connection,
+                    g.Key.Bulk,
+                    Count = g.Count(),
+                    // The legacy prefix is how a hash kept for the first sign-in is stored (LegacyCredential).
+                    Legacy = g.Count(u => EF.Functions.Like(u.PasswordHash!, Account.LegacyCredential.Prefix + "%")),
+                    None = g.Count(u => u.PasswordHash == null),
+                })
+            .ToListAsync(cancellationToken))
+            .GroupBy(k => k.Connection)
+            .ToDictionary(g => g.Key, g => g.Select(k => k.Bulk
+                    ? new MigrationKinds(0, k.Count, k.Legacy, k.None)
+                    : new MigrationKinds(k.Count, 0, 0, 0))
+                .Aggregate(MigrationKinds.Zero, (a, b) => a.Plus(b)));
         var tombstones = await db.Tombstones.GroupBy(t => t.Connection)
             .Select(g => new { Connection = g.Key, Count = g.Count() })
             .ToDictionaryAsync(x => x.Connection, x => x.Count, cancellationToken);
@@ -64,7 +102,7 @@ public sealed class MigrationStats(LazyMigrateDbContext db, LegacyDirectory dire
 
             // Linked and deleted users are accounted for: neither will come over on their own.
             var remaining = total is { } t ? Math.Max(0, t - migrated - alsoHere - tombstones.GetValueOrDefault(connection)) : (long?)null;
-            progress.Add(new ConnectionProgress(connection, migrated, total, remaining, alsoHere));
+            progress.Add(new ConnectionProgress(connection, migrated, total, remaining, alsoHere, kinds.GetValueOrDefault(connection, MigrationKinds.Zero)));
         }
 
         var remainingTotal = progress.Count > 0 && progress.All(p => p.Remaining is not null) ? progress.Sum(p => p.Remaining!.Value) : (long?)null;
@@ -76,6 +114,7 @@ public sealed class MigrationStats(LazyMigrateDbContext db, LegacyDirectory dire
 
         return new MigrationSnapshot(
             imported.Values.Sum(),
+            kinds.Values.Aggregate(MigrationKinds.Zero, (a, b) => a.Plus(b)),
             progress,
             perDay,
             failures.GroupBy(f => f.Reason ?? "Unknown").ToDictionary(g => g.Key, g => g.Count()),

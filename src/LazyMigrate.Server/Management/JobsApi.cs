@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LazyMigrate.Server.BulkImport;
 using LazyMigrate.Server.Jobs;
+using LazyMigrate.Server.ResetCampaign;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
@@ -34,6 +35,12 @@ public static class JobsApi
             .WithDescription("multipart/form-data: the fields connection, format (auth0, jsonl, fusionauth, csv; detected when absent), " +
                 "verify (email:password, repeated), columns (CSV: a JSON object of field to header), pageSize and rate, then the file as 'users', last. " +
                 "application/json: a pull import, {\"connection\", \"source\": \"listUsers\", \"rate\", \"pageSize\"}.");
+        jobs.MapPost("/reset-campaigns", CreateResetCampaign).RequireScope(ImportUsers).WithName("CreateResetCampaign")
+            .WithSummary("Start a reset-email campaign")
+            .Produces<JobView>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .WithDescription("Emails a reset link, at emailsPerMinute (default 60), to every bulk-imported user with no usable password " +
+                "and an address (of one connection, or of all when connection is left out). A job: follow, pause, resume and cancel it like an import.");
         jobs.MapGet("/", ListJobs).RequireAnyScope(JobScopes).WithName("ListJobs")
             .WithSummary("List jobs")
             .WithDescription("Newest first; follow next for older jobs. Lists the kinds the token may see (imports with import:users, exports with export:users).");
@@ -126,6 +133,16 @@ public static class JobsApi
             _ => throw new InvalidOperationException("Unexpected result."),
         };
     }
+
+    /// <summary>Starts a reset-email campaign for the users a bulk import brought without a usable password.</summary>
+    public static async Task<Results<Accepted<JobView>, ValidationProblem>> CreateResetCampaign(
+        ResetCampaignBody? body, HttpContext http, ResetCampaigns campaigns, CancellationToken cancellationToken) =>
+        await campaigns.StartAsync(body?.Connection, body?.EmailsPerMinute, ApiProblems.Actor(http.User), cancellationToken) switch
+        {
+            CampaignStart.Started started => TypedResults.Accepted($"{ManagementExtensions.Prefix}/jobs/{started.Job.Id}", started.Job),
+            CampaignStart.Invalid invalid => ApiProblems.Invalid(invalid.Errors),
+            _ => throw new InvalidOperationException("Unexpected result."),
+        };
 
     /// <summary>Newest first; follow <c>next</c> for older jobs. Lists the kinds the token may see (imports, exports).</summary>
     public static async Task<Results<Ok<JobListResponse>, ValidationProblem>> ListJobs(
@@ -313,6 +330,9 @@ public static class JobsApi
         };
     }
 }
+
+/// <summary>The JSON body of a reset-email campaign: both fields optional.</summary>
+public sealed record ResetCampaignBody(string? Connection, int? EmailsPerMinute);
 
 /// <summary>The JSON body of a pull import.</summary>
 public sealed record PullImportBody(string? Connection, string? Source, int? Rate, int? PageSize);

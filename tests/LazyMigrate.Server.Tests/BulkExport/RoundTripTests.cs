@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LazyMigrate.Scripting.Crypto;
 using LazyMigrate.Server.Account;
+using LazyMigrate.Server.Identities;
 using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 
@@ -93,6 +94,13 @@ public sealed class RoundTripTests(RoundTripFixture fixture) : IClassFixture<Rou
         // The previous deployment's id is the user's legacy id at the connection they came through.
         var identity = Assert.Single(moved.Identities);
         Assert.Equal(("previous", original.Id.ToString()), (identity.Connection, identity.LegacyId));
+        // The lazily migrated user keeps their legacy account: the export's identities come back, Linked to the new user.
+        var lazy = await fixture.Target.WithDatabaseAsync(db => db.Users.AsNoTracking().Include(u => u.Identities).SingleAsync(u => u.Email == legacy.Email));
+        var lazyOriginal = await fixture.WithDatabaseAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == legacy.Email));
+        Assert.Equal(
+            [("legacy", legacy.Id, IdentityOrigin.Linked), ("previous", lazyOriginal.Id.ToString(), IdentityOrigin.Imported)],
+            lazy.Identities.Select(i => (i.Connection, i.LegacyId, i.Origin)).OrderBy(i => i.Connection, StringComparer.Ordinal));
+        Assert.Equal(legacy.Email, lazy.Identities.Single(i => i.Connection == "legacy").Email);
         var reset = await fixture.Target.WithDatabaseAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == resetEmail));
         Assert.Null(reset.PasswordHash);
     }

@@ -110,29 +110,75 @@ public sealed class FileImportTests(BulkImportFixture fixture) : IClassFixture<B
     }
 
     [Fact]
-    public async Task Verify_AWrongEncoding_FailsTheJobBeforeAnyUserIsWritten()
+    public async Task Identities_OfAnExportedRow_ComeBackLinkedToTheUserItCreates()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        var email = $"carried-{tag}@bulk.example";
+        // An export's line: the row's own identity (legacy, its id) is the import's; the other one is kept as Linked.
+        var line = JsonSerializer.Serialize(new
+        {
+            user_id = $"exported-{tag}",
+            email,
+            email_verified = true,
+            identities = new object[]
+            {
+                new { connection = $"old-{tag}", user_id = "42", origin = "Imported", email, email_verified = true, profile = new { given_name = "Ada" } },
+                new { connection = "legacy", user_id = $"exported-{tag}", origin = "Linked" },
+            },
+        }) + "\n";
+        using var api = await fixture.ApiAsync();
+
+        var job = await api.WaitForEndAsync(await api.StartImportAsync(line));
+
+        Assert.Equal(("Completed", 1L, 0L), (job.GetProperty("state").GetString(), job.Count("created"), job.Count("refused")));
+        var identities = await fixture.WithDatabaseAsync(async db =>
+        {
+            var user = await db.Users.AsNoTracking().SingleAsync(u => u.Email == email, TestContext.Current.CancellationToken);
+            return await db.UserIdentities.AsNoTracking().Where(i => i.UserId == user.Id).OrderBy(i => i.Connection).ToListAsync(TestContext.Current.CancellationToken);
+        });
+        Assert.Equal(
+            [("legacy", $"exported-{tag}", LazyMigrate.Server.Identities.IdentityOrigin.Imported), ($"old-{tag}", "42", LazyMigrate.Server.Identities.IdentityOrigin.Linked)],
+            identities.Select(i => (i.Connection, i.LegacyId, i.Origin)));
+        var carried = identities[1];
+        Assert.Equal((email, true), (carried.Email, carried.EmailVerified));
+        Assert.Equal("Ada", JsonDocument.Parse(carried.Profile!).RootElement.GetProperty("given_name").GetString());
+    }
+
+    [Fact]
+    public async Task Verify_AWrongEncoding_IsRefusedNamingTheSample_BeforeAnyUserIsWritten()
     {
         var tag = Guid.NewGuid().ToString("N")[..10];
         var users = SampleUserFiles.Users(20, tag, SampleHash.Sha256);
         // The file says the hash is base64 while it is hex (both readable): Auth0's most common import complaint.
         var file = SampleUserFiles.JsonLines(users).Replace("\"encoding\":\"hex\"", "\"encoding\":\"base64\"", StringComparison.Ordinal);
         using var api = await fixture.ApiAsync();
+        var jobsBefore = await fixture.WithDatabaseAsync(db => db.Jobs.CountAsync(TestContext.Current.CancellationToken));
 
-        var job = await api.WaitForEndAsync(await api.StartImportAsync(file, [new("verify", $"{users[7].Email}:{users[7].Password}")]));
+        using var refused = await api.UploadAsync(file, fields: [new("verify", $"{users[7].Email}:{users[7].Password}")]);
 
-        Assert.Equal("Failed", job.GetProperty("state").GetString());
-        var error = job.GetProperty("error").GetString()!;
-        Assert.Contains(users[7].Email, error, StringComparison.Ordinal);
-        Assert.Contains("sha256", error, StringComparison.Ordinal);
-        Assert.DoesNotContain(users[7].Password, error, StringComparison.Ordinal);
-        Assert.Equal(0, job.Count("processed"));
+        var body = await refused.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        var problem = JsonDocument.Parse(body).RootElement;
+        var message = Assert.Single(problem.GetProperty("errors").GetProperty("verify").EnumerateArray()).GetString()!;
+        Assert.Contains(users[7].Email, message, StringComparison.Ordinal);
+        Assert.Contains("line 8", message, StringComparison.Ordinal);
+        Assert.Contains("sha256", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(users[7].Password, body, StringComparison.Ordinal);
+        // Nothing was written: no user, and no job (its stored file went with it).
         Assert.False(await fixture.WithDatabaseAsync(db => db.Users.AnyAsync(u => u.Email!.EndsWith("-" + tag + "@bulk.example"), TestContext.Current.CancellationToken)));
+        Assert.Equal(jobsBefore, await fixture.WithDatabaseAsync(db => db.Jobs.CountAsync(TestContext.Current.CancellationToken)));
+
+        // A sample whose address is in no row is refused too, naming it.
+        using var missing = await api.UploadAsync(SampleUserFiles.JsonLines(users), fields: [new("verify", $"nobody-{tag}@bulk.example:whatever")]);
+        Assert.Equal(HttpStatusCode.BadRequest, missing.StatusCode);
+        Assert.Contains($"nobody-{tag}@bulk.example", await missing.Content.ReadAsStringAsync(TestContext.Current.CancellationToken), StringComparison.Ordinal);
 
         // The right file with the same sample imports, and the sample's password is not kept in the job.
         var good = await api.WaitForEndAsync(await api.StartImportAsync(SampleUserFiles.JsonLines(users), [new("verify", $"{users[7].Email}:{users[7].Password}")]));
         Assert.Equal(("Completed", 20L), (good.GetProperty("state").GetString(), good.Count("created")));
         var options = await fixture.WithDatabaseAsync(db => db.Jobs.Where(j => j.Id == good.GetProperty("id").GetGuid()).Select(j => j.Options).SingleAsync(TestContext.Current.CancellationToken));
         Assert.DoesNotContain("verify", options!, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(users[7].Password, options!, StringComparison.Ordinal);
     }
 
     [Fact]

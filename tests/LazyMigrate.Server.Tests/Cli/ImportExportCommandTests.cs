@@ -52,6 +52,27 @@ public sealed class ImportExportCommandTests(RoundTripFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task Import_WithVerify_RefusesAFileWhoseSampleDoesNotVerify_NamingIt_AndImportsOneWhoseSampleDoes()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        var users = LazyMigrate.Testing.SampleUserFiles.Users(5, tag, LazyMigrate.Testing.SampleHash.Md5);
+        var file = Path.Combine(_directory, "verified.jsonl");
+        await File.WriteAllTextAsync(file, LazyMigrate.Testing.SampleUserFiles.JsonLines(users), TestContext.Current.CancellationToken);
+
+        var wrong = await RunAsync(fixture.Target, "import", file, "--connection", "previous", "--verify", $"{users[1].Email}:not-{users[1].Password}");
+
+        Assert.Equal(ScriptCommands.Failure, wrong.Code);
+        Assert.Contains($"Verification failed for {users[1].Email} (line 2)", wrong.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(users[1].Password, wrong.Output + wrong.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain("Import job", wrong.Output, StringComparison.Ordinal);
+
+        var right = await RunAsync(fixture.Target, "import", file, "--connection", "previous", "--verify", $"{users[1].Email}:{users[1].Password}");
+
+        Assert.True(right.Code == 0, right.Output + right.Error);
+        Assert.Matches(@"created\s+5\b", right.Output);
+    }
+
+    [Fact]
     public async Task Import_WithWrongCredentials_ExitsTwo_WithTheServersReason()
     {
         var file = Path.Combine(_directory, "empty.jsonl");

@@ -40,6 +40,7 @@ public class ManagementAuthTests(ManagementApiFixture fixture) : IClassFixture<M
         { "POST", "/api/v1/jobs/00000000-0000-0000-0000-000000000001/pause", "import:users" },
         { "POST", "/api/v1/jobs/00000000-0000-0000-0000-000000000001/resume", "import:users" },
         { "POST", "/api/v1/jobs/00000000-0000-0000-0000-000000000001/cancel", "import:users" },
+        { "POST", "/api/v1/jobs/reset-campaigns", "import:users" },
         { "POST", "/api/v1/jobs/users-exports", "export:users" },
         { "GET", "/api/v1/jobs/00000000-0000-0000-0000-000000000001/file", "export:users" },
     };

@@ -420,6 +420,9 @@ namespace LazyMigrate.Server.Data.Migrations
                     b.Property<bool>("EmailVerified")
                         .HasColumnType("boolean");
 
+                    b.Property<Guid?>("ImportJobId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("LegacyId")
                         .IsRequired()
                         .HasMaxLength(256)
