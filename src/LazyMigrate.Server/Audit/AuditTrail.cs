@@ -22,6 +22,8 @@ public enum AuditEventType
     ClientChanged,
     IdentityLinked,
     IdentityUnlinked,
+    MfaEnrolled,
+    MfaRemoved,
 }
 
 /// <summary>One entry of the audit trail. Never holds a password or a secret: reasons are classes, details are ours.</summary>

@@ -40,6 +40,7 @@ public sealed class UserImporter(
     UserManager<User> users,
     IPasswordHasher<User> hasher,
     AuditTrail audit,
+    Mfa.MfaCarryOver carryOver,
     TimeProvider time,
     ILogger<UserImporter> logger)
 {
@@ -94,6 +95,12 @@ public sealed class UserImporter(
         user.PasswordHash = hasher.HashPassword(user, password);
 
         db.Users.Add(user);
+        if (profile.Mfa is { } mfa)
+        {
+            // In the same transaction: the user never exists here without the factors the legacy system had.
+            carryOver.Stage(db, user, mfa, $"lazy:{connection}", now);
+        }
+
         db.PendingIdentityLinks.Add(new PendingIdentityLink { UserId = user.Id, DueAt = now, CreatedAt = now });
         db.AuditEvents.Add(audit.Create(AuditEventType.UserMigrated, user.Id, connection, reason, duration));
         try
@@ -142,7 +149,8 @@ public sealed class UserImporter(
         Origin = origin,
         Email = profile.Email,
         EmailVerified = profile.EmailVerified,
-        Profile = JsonSerializer.Serialize(profile, ProfileJson),
+        // The factors' secrets stay out of the identity's profile, which the API and the console show.
+        Profile = JsonSerializer.Serialize(profile.WithoutSecrets(), ProfileJson),
         LinkedAt = at,
     };
 }
