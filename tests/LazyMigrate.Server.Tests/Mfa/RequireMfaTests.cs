@@ -59,7 +59,9 @@ public partial class RequireMfaTests(RequireMfaFixture fixture) : IClassFixture<
         Assert.Equal("/", done.Url.AbsolutePath);
 
         // Signed out, then in again in the same (remembered) browser: an ordinary client gets no code step...
-        await browser.SubmitAsync(await browser.NavigateAsync("/Account/Logout"));
+        var confirm = await browser.NavigateAsync("/connect/endsession");
+        Assert.True(confirm.IsLogout, $"Expected the logout confirmation, got {confirm.Url}");
+        await browser.SubmitAsync(confirm, button: "submit.Logout");
 
         var web = new AuthorizationRequest(TestClients.Web);
         var page = await browser.LogInAsync(await browser.NavigateAsync(web.ToUrl()), user.Email, user.Password);
