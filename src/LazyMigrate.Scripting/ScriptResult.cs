@@ -111,6 +111,44 @@ public sealed record LegacyProfile
     public JsonObject? UserMetadata { get; init; }
 
     public JsonObject? AppMetadata { get; init; }
+
+    /// <summary>Second factors the legacy system had for the user (<c>mfa</c> or Auth0's <c>mfa_factors</c>); secret.</summary>
+    public LegacyMfa? Mfa { get; init; }
+
+    /// <summary>
+    /// The profile as it may be stored beside an identity or shown: without the factors' secrets, which only the
+    /// import itself reads (and stores protected).
+    /// </summary>
+    public LegacyProfile WithoutSecrets() => Mfa is null ? this : this with { Mfa = Mfa.Redacted() };
+
+    /// <summary>The profile without its factors at all, for a record that a later import reads (a pending reset).</summary>
+    public LegacyProfile WithoutMfa() => Mfa is null ? this : this with { Mfa = null };
+}
+
+/// <summary>
+/// A user's second factors at the legacy system. The TOTP secret is base32 as authenticator apps use it (checked
+/// when the profile is read); a phone number is E.164. <see cref="ToString"/> never prints them.
+/// </summary>
+public sealed record LegacyMfa
+{
+    public const string RedactedValue = "(redacted)";
+
+    public string? TotpSecret { get; init; }
+
+    public string? PhoneNumber { get; init; }
+
+    public string? Email { get; init; }
+
+    /// <summary>Which factors there are, without their values.</summary>
+    public LegacyMfa Redacted() => new()
+    {
+        TotpSecret = TotpSecret is null ? null : RedactedValue,
+        PhoneNumber = PhoneNumber is null ? null : RedactedValue,
+        Email = Email is null ? null : RedactedValue,
+    };
+
+    public override string ToString() =>
+        $"LegacyMfa {{ Totp = {TotpSecret is not null}, Phone = {PhoneNumber is not null}, Email = {Email is not null} }}";
 }
 
 public sealed record ScriptValidation(bool IsValid, IReadOnlyList<ScriptSyntaxError> Errors);

@@ -13,6 +13,7 @@ using LazyMigrate.Server.LazyMigration;
 using LazyMigrate.Server.LegacyConnections;
 using LazyMigrate.Server.Login;
 using LazyMigrate.Server.Management;
+using LazyMigrate.Server.Mfa;
 using LazyMigrate.Server.Oidc;
 using LazyMigrate.Server.Pages.Console;
 using LazyMigrate.Server.ResetCampaign;
@@ -32,6 +33,7 @@ try
     builder.Services.AddAudit();
     builder.Services.AddEmail();
     builder.Services.AddAccounts();
+    builder.Services.AddMfa();
     builder.Services.AddLogin();
     builder.Services.AddLazyMigration();
     builder.Services.AddJobs();

@@ -32,6 +32,7 @@ internal static class ProfileNormaliser
         ["phoneVerified"] = "phoneVerified", ["phone_verified"] = "phoneVerified", ["phoneNumberVerified"] = "phoneVerified",
         ["userMetadata"] = "userMetadata", ["user_metadata"] = "userMetadata",
         ["appMetadata"] = "appMetadata", ["app_metadata"] = "appMetadata",
+        ["mfa"] = "mfa", ["mfa_factors"] = "mfaFactors", ["mfaFactors"] = "mfaFactors",
     };
 
     /// <summary>Normalises plain profile data (as read from the script); returns an error message instead of throwing.</summary>
@@ -99,6 +100,13 @@ internal static class ProfileNormaliser
             }
         }
 
+        var (mfa, mfaProblem) = MfaNormaliser.Normalise(known.GetValueOrDefault("mfa"), known.GetValueOrDefault("mfaFactors"));
+        if (mfaProblem is not null)
+        {
+            // Never half an import: a user whose factor cannot be carried over is not imported without it.
+            return (null, mfaProblem);
+        }
+
         return (new LegacyProfile
         {
             Id = id,
@@ -114,6 +122,7 @@ internal static class ProfileNormaliser
             PhoneVerified = Flag(known, "phoneVerified"),
             UserMetadata = userMetadata.Count > 0 ? userMetadata : null,
             AppMetadata = known.GetValueOrDefault("appMetadata") is IReadOnlyDictionary<string, object?> app ? (JsonObject)ToNode(app)! : null,
+            Mfa = mfa,
         }, null);
     }
 

@@ -56,6 +56,18 @@ internal static class UserRows
             fields.UserMetadata = Fields.Object(user, "user_metadata");
             fields.AppMetadata = Fields.Object(user, "app_metadata");
             fields.Identities = Fields.ReadIdentities(user);
+            if (user.TryGetProperty("mfa_factors", out var factors) && factors.ValueKind != JsonValueKind.Null)
+            {
+                // Auth0's export shape: [{ totp: { secret } }, { phone: { value } }, { email: { value } }], read like a script's.
+                var (mfa, problem) = MfaNormaliser.Normalise(null, Plain(factors));
+                if (problem is not null)
+                {
+                    return fields.Refuse("InvalidMfa", problem);
+                }
+
+                fields.Mfa = mfa;
+            }
+
             var bcrypt = Fields.String(user, "password_hash");
             var custom = user.TryGetProperty("custom_password_hash", out var c) && c.ValueKind != JsonValueKind.Null ? c : (JsonElement?)null;
             if (bcrypt is not null && custom is not null)
@@ -101,6 +113,17 @@ internal static class UserRows
             fields.PhoneNumber = Fields.String(user, "mobilePhone");
             fields.Blocked = user.TryGetProperty("active", out var active) && active.ValueKind == JsonValueKind.False;
             fields.UserMetadata = Fields.Object(user, "data");
+            if (user.TryGetProperty("twoFactor", out var twoFactor) && twoFactor.ValueKind == JsonValueKind.Object)
+            {
+                var (mfa, problem) = FusionAuthFactors(twoFactor);
+                if (problem is not null)
+                {
+                    return fields.Refuse("InvalidMfa", problem);
+                }
+
+                fields.Mfa = mfa;
+            }
+
             var password = Fields.String(user, "password");
             if (password is not null)
             {
@@ -214,6 +237,91 @@ internal static class UserRows
     private sealed class FieldException(string message) : Exception(message);
 
     /// <summary>The fields of one row as they are read, then checked together.</summary>
+    /// <summary>
+    /// FusionAuth's <c>twoFactor.methods</c>: an <c>authenticator</c> method's secret is base64 there (RFC 4648 section 4),
+    /// base32 in every app, so it is re-encoded; <c>sms</c> and <c>email</c> methods keep their number or address.
+    /// </summary>
+    private static (LegacyMfa? Mfa, string? Error) FusionAuthFactors(JsonElement twoFactor)
+    {
+        if (!twoFactor.TryGetProperty("methods", out var methods) || methods.ValueKind != JsonValueKind.Array)
+        {
+            return (null, null);
+        }
+
+        var factors = new List<object?>();
+        var index = 0;
+        foreach (var method in methods.EnumerateArray())
+        {
+            var kind = method.TryGetProperty("method", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+            switch (kind)
+            {
+                case "authenticator":
+                    var secret = method.TryGetProperty("secret", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+                    byte[] bytes;
+                    try
+                    {
+                        bytes = Convert.FromBase64String(secret ?? "");
+                    }
+                    catch (FormatException)
+                    {
+                        return (null, $"twoFactor.methods[{index}].secret is not base64");
+                    }
+
+                    factors.Add(new Dictionary<string, object?> { ["totp"] = new Dictionary<string, object?> { ["secret"] = ToBase32(bytes) } });
+                    break;
+                case "sms":
+                    factors.Add(new Dictionary<string, object?> { ["phone"] = new Dictionary<string, object?> { ["value"] = method.TryGetProperty("mobilePhone", out var p) ? p.GetString() : null } });
+                    break;
+                case "email":
+                    factors.Add(new Dictionary<string, object?> { ["email"] = new Dictionary<string, object?> { ["value"] = method.TryGetProperty("email", out var e) ? e.GetString() : null } });
+                    break;
+                default:
+                    return (null, $"twoFactor.methods[{index}].method is not one LazyMigrate carries over (authenticator, sms, email)");
+            }
+
+            index++;
+        }
+
+        return MfaNormaliser.Normalise(null, factors);
+    }
+
+    /// <summary>RFC 4648 base32, unpadded, as authenticator apps read keys.</summary>
+    internal static string ToBase32(byte[] bytes)
+    {
+        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        var output = new System.Text.StringBuilder((bytes.Length * 8 + 4) / 5);
+        int buffer = 0, bits = 0;
+        foreach (var b in bytes)
+        {
+            buffer = (buffer << 8) | b;
+            bits += 8;
+            while (bits >= 5)
+            {
+                output.Append(alphabet[(buffer >> (bits - 5)) & 31]);
+                bits -= 5;
+            }
+        }
+
+        if (bits > 0)
+        {
+            output.Append(alphabet[(buffer << (5 - bits)) & 31]);
+        }
+
+        return output.ToString();
+    }
+
+    /// <summary>A JSON value as the plain data a script returns (objects, arrays, strings, numbers, booleans).</summary>
+    private static object? Plain(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Object => value.EnumerateObject().ToDictionary(p => p.Name, p => Plain(p.Value), StringComparer.Ordinal) as IReadOnlyDictionary<string, object?>,
+        JsonValueKind.Array => value.EnumerateArray().Select(Plain).ToList(),
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.Number => value.GetDouble(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        _ => null,
+    };
+
     private sealed class Fields(string position)
     {
         public string? Id { get; set; }
@@ -230,6 +338,8 @@ internal static class UserRows
         public bool Blocked { get; set; }
         public JsonObject? UserMetadata { get; set; }
         public JsonObject? AppMetadata { get; set; }
+
+        public LegacyMfa? Mfa { get; set; }
         public LegacyPasswordHash? Hash { get; set; }
         public IReadOnlyList<CarriedIdentity> Identities { get; set; } = [];
 
@@ -352,6 +462,7 @@ internal static class UserRows
                 PhoneVerified = PhoneVerified,
                 UserMetadata = UserMetadata,
                 AppMetadata = AppMetadata,
+                Mfa = Mfa,
             };
             return new ImportRow(position, profile, Hash) { Blocked = Blocked, Identities = Identities };
         }

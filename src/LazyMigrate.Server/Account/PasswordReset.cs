@@ -267,7 +267,8 @@ public sealed class PasswordResets(
                         Connection = found.Connection,
                         LegacyId = profile.Id,
                         Email = profile.Email!,
-                        Profile = JsonSerializer.Serialize(profile),
+                        // Not the factors' secrets: this row is not protected (a reset-created user enrols anew).
+                        Profile = JsonSerializer.Serialize(profile.WithoutMfa()),
                         ExpiresAt = time.GetUtcNow() + LinkLifetime,
                     };
                     db.PendingResets.Add(pending);

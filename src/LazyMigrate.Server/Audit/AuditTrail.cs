@@ -23,6 +23,8 @@ public enum AuditEventType
     IdentityLinked,
     IdentityUnlinked,
     ResetLinkSent,
+    MfaEnrolled,
+    MfaRemoved,
 }
 
 /// <summary>One entry of the audit trail. Never holds a password or a secret: reasons are classes, details are ours.</summary>

@@ -14,7 +14,8 @@ namespace LazyMigrate.Server.BulkExport;
 /// </summary>
 public static class ExportLine
 {
-    public static void Write(Utf8JsonWriter json, User user)
+    /// <param name="factors">The user's second factors, written back as Auth0's <c>mfa_factors</c> so another system (or this one) can import them.</param>
+    public static void Write(Utf8JsonWriter json, User user, ExportedFactors? factors = null)
     {
         json.WriteStartObject();
         json.WriteString("user_id", user.Id.ToString());
@@ -39,6 +40,21 @@ public static class ExportLine
         {
             json.WritePropertyName("custom_password_hash");
             hash.WriteTo(json);
+        }
+
+        if (factors is { IsEmpty: false })
+        {
+            json.WriteStartArray("mfa_factors");
+            foreach (var (kind, field, value) in factors.Entries())
+            {
+                json.WriteStartObject();
+                json.WriteStartObject(kind);
+                json.WriteString(field, value);
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
         }
 
         if (user.Identities.Count > 0)

@@ -61,13 +61,14 @@ public sealed class UserExportWork(IServiceScopeFactory scopes, TimeProvider tim
                 return;
             }
 
+            var factors = await ExportedFactors.ReadAsync(db, scope.ServiceProvider.GetRequiredService<Mfa.MfaCarryOver>(), page, cancellationToken);
             var chunks = new List<JobFileChunk>();
             buffer.ResetWrittenCount();
             using (var json = new Utf8JsonWriter(buffer, WriterOptions))
             {
                 foreach (var user in page)
                 {
-                    ExportLine.Write(json, user);
+                    ExportLine.Write(json, user, factors.GetValueOrDefault(user.Id));
                     json.Flush();
                     json.Reset();
                     buffer.Write("\n"u8);

@@ -28,6 +28,7 @@ public sealed class BulkUserWriter(
     LazyMigrateDbContext db,
     LegacyConnectionCatalog connections,
     ILookupNormalizer normalizer,
+    Mfa.MfaCarryOver carryOver,
     TimeProvider time,
     ILogger<BulkUserWriter> logger)
 {
@@ -67,7 +68,7 @@ public sealed class BulkUserWriter(
                     normalized_user_name text, email_verified bool NOT NULL, phone text, phone_verified bool NOT NULL, name text,
                     given_name text, family_name text, nickname text, picture text, user_metadata jsonb, app_metadata jsonb,
                     password_hash text, blocked bool NOT NULL, profile jsonb, new_id uuid NOT NULL, stamp text NOT NULL,
-                    refusal text, detail text, identities jsonb, outcome text, user_id uuid) ON COMMIT DROP
+                    refusal text, detail text, identities jsonb, outcome text, user_id uuid, totp_key text, mfa_phone text, mfa_email text) ON COMMIT DROP
                 """, [], cancellationToken);
             await CopyAsync(connection, job.Connection!, page.Rows, cancellationToken);
             // A temporary table has no statistics nor indexes: without them the planner may join every page against all users,
@@ -119,7 +120,7 @@ public sealed class BulkUserWriter(
                             "LockoutEnd", "LockoutEnabled", "AccessFailedCount", "CreatedAt", "LastLoginAt", "MigratedAt",
                             "Name", "GivenName", "FamilyName", "Nickname", "Picture", "UserMetadata", "AppMetadata")
                         SELECT new_id, user_name, normalized_user_name, email, normalized_email, email_verified,
-                            password_hash, stamp, stamp, phone, phone_verified, false,
+                            password_hash, stamp, stamp, phone, phone_verified, totp_key IS NOT NULL,
                             CASE WHEN blocked THEN @forever END, true, 0, @now, NULL, @now,
                             name, given_name, family_name, nickname, picture, user_metadata, app_metadata
                         FROM import_rows WHERE outcome IS NULL ORDER BY ord
@@ -166,6 +167,14 @@ public sealed class BulkUserWriter(
                     CROSS JOIN LATERAL jsonb_to_recordset(r.identities) AS x(connection text, legacy_id text, email text, email_verified bool, profile jsonb)
                     WHERE r.outcome = 'Imported' AND r.identities IS NOT NULL AND NOT (x.connection = @c AND x.legacy_id = r.legacy_id)
                     ON CONFLICT DO NOTHING;
+                -- The file's factors for the users it created (already protected); a user already here keeps their own.
+                INSERT INTO "AspNetUserTokens" ("UserId", "LoginProvider", "Name", "Value")
+                    SELECT user_id, @store, @keyName, totp_key FROM import_rows WHERE outcome = 'Imported' AND totp_key IS NOT NULL;
+                INSERT INTO "MfaFactors" ("Id", "UserId", "Kind", "CreatedAt", "ProtectedValue", "Origin")
+                    SELECT gen_random_uuid(), user_id, factor.kind, @now, factor.value, 'import:' || @c
+                    FROM import_rows, LATERAL (VALUES ('Authenticator', NULL, totp_key IS NOT NULL), ('Phone', mfa_phone, mfa_phone IS NOT NULL),
+                        ('Email', mfa_email, mfa_email IS NOT NULL)) AS factor(kind, value, present)
+                    WHERE outcome = 'Imported' AND factor.present;
                 INSERT INTO "AuditEvents" ("At", "Type", "UserId", "Connection", "Reason", "Actor")
                     SELECT @now, CASE WHEN outcome = 'Imported' THEN 'UserMigrated' ELSE 'IdentityLinked' END, user_id, @c, 'BulkImport', @actor
                     FROM import_rows WHERE outcome IN ('Imported', 'Linked') ORDER BY ord;
@@ -173,7 +182,8 @@ public sealed class BulkUserWriter(
                     SELECT @job, position, refusal, left(detail, 1000), left(legacy_id, 256), left(email, 256)
                     FROM import_rows WHERE outcome = 'Refused' ORDER BY ord;
                 SELECT outcome, count(*)::int FROM import_rows GROUP BY outcome;
-                """, [.. parameters, ("actor", "job:" + job.Id.ToString("N")), ("job", job.Id), ("linkable", linkable)]))
+                """, [.. parameters, ("actor", "job:" + job.Id.ToString("N")), ("job", job.Id), ("linkable", linkable),
+                    ("store", Mfa.ProtectedUserStore.InternalLoginProvider), ("keyName", Mfa.ProtectedUserStore.AuthenticatorKeyTokenName)]))
             await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
             {
                 while (await reader.ReadAsync(cancellationToken))
@@ -213,7 +223,7 @@ public sealed class BulkUserWriter(
         await using var copy = await connection.BeginBinaryImportAsync("""
             COPY import_rows (ord, position, legacy_id, email, normalized_email, user_name, normalized_user_name, email_verified, phone,
                 phone_verified, name, given_name, family_name, nickname, picture, user_metadata, app_metadata, password_hash, blocked, profile,
-                new_id, stamp, refusal, detail, identities) FROM STDIN (FORMAT BINARY)
+                new_id, stamp, refusal, detail, identities, totp_key, mfa_phone, mfa_email) FROM STDIN (FORMAT BINARY)
             """, cancellationToken);
         for (var i = 0; i < rows.Count; i++)
         {
@@ -242,7 +252,7 @@ public sealed class BulkUserWriter(
             // A legacy hash waits for the first sign-in, which replaces it; no hash at all means "reset required".
             await WriteAsync(copy, row.PasswordHash is { } hash ? LegacyCredential.Store(hash) : null, NpgsqlDbType.Text, cancellationToken);
             await copy.WriteAsync(row.Blocked, NpgsqlDbType.Boolean, cancellationToken);
-            await WriteAsync(copy, profile is null ? null : JsonSerializer.Serialize(profile, UserImporter.ProfileJson), NpgsqlDbType.Jsonb, cancellationToken);
+            await WriteAsync(copy, profile is null ? null : JsonSerializer.Serialize(profile.WithoutSecrets(), UserImporter.ProfileJson), NpgsqlDbType.Jsonb, cancellationToken);
             await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
             await copy.WriteAsync(Guid.NewGuid().ToString("N"), NpgsqlDbType.Text, cancellationToken);
             await WriteAsync(copy, refusal?.Reason, NpgsqlDbType.Text, cancellationToken);
@@ -255,6 +265,11 @@ public sealed class BulkUserWriter(
                 email_verified = i.EmailVerified,
                 profile = i.Profile is null ? (JsonElement?)null : JsonDocument.Parse(i.Profile).RootElement,
             })), NpgsqlDbType.Jsonb, cancellationToken);
+            // Protected here, before the COPY: no secret of the file reaches PostgreSQL in clear, not even a temporary table.
+            var mfa = refusal is null ? profile?.Mfa : null;
+            await WriteAsync(copy, mfa?.TotpSecret is { } secret ? carryOver.ProtectKey(secret) : null, NpgsqlDbType.Text, cancellationToken);
+            await WriteAsync(copy, mfa?.PhoneNumber is { } phone ? carryOver.ProtectValue(phone) : null, NpgsqlDbType.Text, cancellationToken);
+            await WriteAsync(copy, mfa?.Email is { } email ? carryOver.ProtectValue(email) : null, NpgsqlDbType.Text, cancellationToken);
         }
 
         await copy.CompleteAsync(cancellationToken);

@@ -44,6 +44,8 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
 
     public DbSet<Jobs.JobError> JobErrors => Set<Jobs.JobError>();
 
+    public DbSet<Mfa.MfaFactor> MfaFactors => Set<Mfa.MfaFactor>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -92,6 +94,8 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
             link.HasOne<User>().WithMany().HasForeignKey(l => l.UserId).OnDelete(DeleteBehavior.Cascade);
             link.HasIndex(l => l.DueAt);
         });
+
+        builder.Entity<Mfa.MfaFactor>(Mfa.MfaExtensions.ConfigureMfaFactors);
 
         builder.Entity<Jobs.Job>(job =>
         {

@@ -41,6 +41,7 @@ public sealed class UserImporter(
     IPasswordHasher<User> hasher,
     AuditTrail audit,
     MigrationMetrics metrics,
+    Mfa.MfaCarryOver carryOver,
     TimeProvider time,
     ILogger<UserImporter> logger)
 {
@@ -95,6 +96,12 @@ public sealed class UserImporter(
         user.PasswordHash = hasher.HashPassword(user, password);
 
         db.Users.Add(user);
+        if (profile.Mfa is { } mfa)
+        {
+            // In the same transaction: the user never exists here without the factors the legacy system had.
+            carryOver.Stage(db, user, mfa, $"lazy:{connection}", now);
+        }
+
         db.PendingIdentityLinks.Add(new PendingIdentityLink { UserId = user.Id, DueAt = now, CreatedAt = now });
         db.AuditEvents.Add(audit.Create(AuditEventType.UserMigrated, user.Id, connection, reason, duration));
         try
@@ -144,7 +151,8 @@ public sealed class UserImporter(
         Origin = origin,
         Email = profile.Email,
         EmailVerified = profile.EmailVerified,
-        Profile = JsonSerializer.Serialize(profile, ProfileJson),
+        // The factors' secrets stay out of the identity's profile, which the API and the console show.
+        Profile = JsonSerializer.Serialize(profile.WithoutSecrets(), ProfileJson),
         LinkedAt = at,
     };
 }

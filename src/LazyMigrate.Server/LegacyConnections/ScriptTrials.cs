@@ -97,11 +97,11 @@ public sealed class ScriptTrials(
 
         var trial = result.Outcome switch
         {
-            ScriptOutcome.Found found => Trial("Found", result) with { Profile = found.Profile },
+            ScriptOutcome.Found found => Trial("Found", result) with { Profile = found.Profile.WithoutSecrets() },
             ScriptOutcome.Counted counted => Trial("Counted", result) with { Users = counted.Users },
             ScriptOutcome.Listed listed => Trial("Listed", result) with
             {
-                Page = [.. listed.Users.Select(u => new ScriptTrialEntry(u.LegacyId, u.Profile, u.PasswordHash?.Format, u.Refusal?.Reason, u.Refusal?.Detail))],
+                Page = [.. listed.Users.Select(u => new ScriptTrialEntry(u.LegacyId, u.Profile?.WithoutSecrets(), u.PasswordHash?.Format, u.Refusal?.Reason, u.Refusal?.Detail))],
                 NextCursor = listed.NextCursor,
             },
             ScriptOutcome.UnknownUser => Trial("UnknownUser", result),

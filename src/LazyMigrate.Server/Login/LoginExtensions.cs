@@ -10,6 +10,7 @@ public static class LoginExtensions
     {
         services.AddScoped<LoginPipeline>();
         services.AddScoped<LoginThrottle>();
+        services.AddScoped<SecondFactorSignIn>();
         services.AddOptions<LoginOptions>().BindConfiguration(LoginOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<LoginOptions>, LoginOptionsValidator>();
         services.AddSingleton<LoginFailureFloor>();

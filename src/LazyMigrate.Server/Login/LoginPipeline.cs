@@ -4,7 +4,10 @@ using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Identities;
 using LazyMigrate.Server.LazyMigration;
 using LazyMigrate.Server.LegacyConnections;
+using LazyMigrate.Server.Mfa;
 using LazyMigrate.Server.Users;
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using OpenIddict.Abstractions;
@@ -19,6 +22,9 @@ public abstract record LoginResult
     }
 
     public sealed record SignedIn(User User) : LoginResult;
+
+    /// <summary>The password was right and the user has a second factor: the code page comes next, nothing is signed in yet.</summary>
+    public sealed record SecondFactorRequired(User User) : LoginResult;
 
     /// <summary>Unknown user or wrong password: deliberately one outcome, so the page cannot tell them apart.</summary>
     public sealed record InvalidCredentials : LoginResult;
@@ -82,9 +88,15 @@ public sealed class LoginPipeline(
         {
             await throttle.RecordFailureAsync(identifier, ip, cancellationToken);
         }
-        else if (result is LoginResult.SignedIn)
+        else if (result is LoginResult.SignedIn or LoginResult.SecondFactorRequired)
         {
             await throttle.RecordSuccessAsync(identifier, ip, cancellationToken);
+        }
+
+        if (result is LoginResult.SecondFactorRequired)
+        {
+            // Not a sign-in yet: the code step records the outcome.
+            return result;
         }
 
         if (!_audited)
@@ -121,8 +133,8 @@ public sealed class LoginPipeline(
             switch (await directory.SignInAsync(identifier, password, context, cancellationToken))
             {
                 case LegacySignIn.Imported imported:
-                    await signIn.SignInAsync(imported.User, isPersistent: false, authenticationMethod: "pwd");
-                    return new LoginResult.SignedIn(imported.User);
+                    // A factor carried over from the legacy system is asked for at once: no re-enrolment, no bypass.
+                    return await FinishFirstFactorAsync(imported.User, clientId, recordLastLogin: false, cancellationToken);
                 case LegacySignIn.Existing existing:
                     // Imported meanwhile (a concurrent first login) or known here under another identifier: from now
                     // on only the native password counts, exactly as for any local user.
@@ -159,8 +171,39 @@ public sealed class LoginPipeline(
             return new LoginResult.InvalidCredentials();
         }
 
-        await RecordLastLoginAsync(user, cancellationToken);
-        await signIn.SignInAsync(user, isPersistent: false, authenticationMethod: "pwd");
+        return await FinishFirstFactorAsync(user, clientId, recordLastLogin: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// The password was right: signs in, or, for a user with a second factor (and no remembered browser), leaves only
+    /// Identity's short two-factor cookie, which the code page (<see cref="SecondFactorSignIn"/>) turns into a session.
+    /// </summary>
+    /// <param name="recordLastLogin">False for a user imported just now: the import wrote the time already.</param>
+    private async Task<LoginResult> FinishFirstFactorAsync(User user, string? clientId, bool recordLastLogin, CancellationToken cancellationToken)
+    {
+        // A client that requires a second factor gets one at every sign-in: a remembered browser does not count for it.
+        if (await users.GetTwoFactorEnabledAsync(user)
+            && (!await signIn.IsTwoFactorClientRememberedAsync(user) || await ClientMfaPolicy.RequiresMfaAsync(applications, clientId, cancellationToken)))
+        {
+            if (recordLastLogin)
+            {
+                // A plain UPDATE, not UserManager.UpdateAsync: concurrent sign-ins of one user must not fail on its concurrency stamp.
+                var now = time.GetUtcNow();
+                await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(set => set.SetProperty(u => u.LastLoginAt, now), cancellationToken);
+                user.LastLoginAt = now;
+            }
+
+            await http.HttpContext!.SignInAsync(IdentityConstants.TwoFactorUserIdScheme, SecondFactorSignIn.PendingPrincipal(user));
+            logger.LogInformation("User {UserId} passed the password step; a second factor is required", user.Id);
+            return new LoginResult.SecondFactorRequired(user);
+        }
+
+        if (recordLastLogin)
+        {
+            await RecordLastLoginAsync(user, cancellationToken);
+        }
+
+        await signIn.SignInWithClaimsAsync(user, isPersistent: false, [new Claim(SecondFactorSignIn.AmrClaim, "pwd")]);
         logger.LogInformation("User {UserId} signed in", user.Id);
         return new LoginResult.SignedIn(user);
     }

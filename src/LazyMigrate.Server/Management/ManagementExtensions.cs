@@ -44,6 +44,7 @@ public static class ManagementExtensions
             .ProducesProblem(StatusCodes.Status403Forbidden);
 
         api.MapUsersApi()
+            .MapMfaApi()
             .MapStatsApi()
             .MapConnectionsApi()
             .MapClientsApi()

@@ -70,6 +70,7 @@ public sealed class ClientSeeder(
         descriptor.ClientType = client.IsConfidential ? ClientTypes.Confidential : ClientTypes.Public;
         descriptor.ConsentType = client.RequireConsent ? ConsentTypes.Explicit : ConsentTypes.Implicit;
         descriptor.DisplayName = client.DisplayName ?? client.ClientId;
+        Mfa.ClientMfaPolicy.Describe(descriptor, client.RequireMfa);
 
         descriptor.RedirectUris.Clear();
         descriptor.RedirectUris.UnionWith(client.RedirectUris);

@@ -1,5 +1,7 @@
+using System.Collections.Immutable;
 using System.Security.Claims;
 using LazyMigrate.Server.Data;
+using LazyMigrate.Server.Mfa;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
@@ -91,6 +93,24 @@ public static class OidcEndpoints
             subject: subject, client: applicationId, status: Statuses.Valid, type: AuthorizationTypes.Permanent,
             scopes: request.GetScopes()).ToListAsync();
 
+        // The client asks for a second factor and this session had none: the code step again, or enrolment first.
+        if (await ClientMfaPolicy.RequiresMfaAsync(applications, application) && !session.Principal!.HasClaim(Claims.AuthenticationMethodReference, "mfa"))
+        {
+            if (request.HasPromptValue(PromptValues.None))
+            {
+                return Forbid(Errors.InteractionRequired, "This client requires a second factor.");
+            }
+
+            var here = context.Request.PathBase + AuthorizationPath + QueryString.Create(RequestParameters(context).Where(p => p.Key != Parameters.Prompt));
+            if (await users.GetTwoFactorEnabledAsync(user))
+            {
+                await context.SignOutAsync(IdentityConstants.ApplicationScheme);
+                return Results.Challenge(new AuthenticationProperties { RedirectUri = here }, [IdentityConstants.ApplicationScheme]);
+            }
+
+            return Results.Redirect(context.Request.PathBase + "/Account/Security" + QueryString.Create("returnUrl", here));
+        }
+
         var needsConsent = await applications.HasConsentTypeAsync(application, ConsentTypes.Explicit)
             && (existing.Count == 0 || request.HasPromptValue(PromptValues.Consent));
         if (needsConsent)
@@ -116,6 +136,13 @@ public static class OidcEndpoints
         identity.SetScopes(request.GetScopes());
         identity.SetResources(await scopes.ListResourcesAsync(identity.GetScopes()).ToListAsync());
         TokenClaims.Apply(identity, user, await users.GetRolesAsync(user));
+
+        // How this session was authenticated (RFC 8176: pwd, otp, mfa...), so a relying party can tell a second factor happened.
+        var methods = session.Principal!.FindAll(Claims.AuthenticationMethodReference).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToImmutableArray();
+        if (methods.Length > 0)
+        {
+            identity.SetClaims(Claims.AuthenticationMethodReference, methods);
+        }
 
         // A permanent authorization ties the code, access and refresh tokens together, so revoking it (or reusing a
         // refresh token) revokes the whole chain.

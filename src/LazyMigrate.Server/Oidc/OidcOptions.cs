@@ -66,6 +66,9 @@ public sealed class ClientDefinition
 
     public bool RequireConsent { get; set; }
 
+    /// <summary>This client's users must sign in with a second factor; those without one are asked to enrol first.</summary>
+    public bool RequireMfa { get; set; }
+
     /// <summary>
     /// The scopes of the API this client runs (a resource server). Access tokens granted one of them name this client
     /// in <c>aud</c>, so it may introspect them; other clients request the scope to call it. Needs a ClientSecret.

@@ -94,6 +94,9 @@ public static class TokenClaims
             Claims.PhoneNumber or Claims.PhoneNumberVerified
                 when identity?.HasScope(Scopes.Phone) == true => [Destinations.AccessToken, Destinations.IdentityToken],
 
+            // How the person authenticated: for the relying party, in the ID token only.
+            Claims.AuthenticationMethodReference => [Destinations.IdentityToken],
+
             // Identity's security stamp must never leave the server.
             "AspNet.Identity.SecurityStamp" => [],
             _ => [Destinations.AccessToken],

@@ -65,7 +65,8 @@ public sealed partial class Browser : IDisposable
         foreach (Match input in InputPattern().Matches(form.Groups["body"].Value))
         {
             var inputAttributes = Attributes(input.Value);
-            if (inputAttributes.GetValueOrDefault("type") == "hidden" && inputAttributes.TryGetValue("name", out var name))
+            // A given field replaces a hidden one of the same name (a ticked checkbox's value comes first in a browser's post).
+            if (inputAttributes.GetValueOrDefault("type") == "hidden" && inputAttributes.TryGetValue("name", out var name) && fields?.ContainsKey(name) != true)
             {
                 values.Add(KeyValuePair.Create(name, inputAttributes.GetValueOrDefault("value") ?? ""));
             }

@@ -35,6 +35,8 @@ public sealed class LoginModel(LoginPipeline login) : PageModel
         var result = await login.SignInAsync(Input.Identifier!, Input.Password!, ClientIdOf(ReturnUrl), cancellationToken);
         switch (result)
         {
+            case LoginResult.SecondFactorRequired:
+                return RedirectToPage("/Account/SecondFactor", new { ReturnUrl });
             case LoginResult.SignedIn:
                 // Only ever back into this site (normally /connect/authorize): no open redirect through the login page.
                 return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/");

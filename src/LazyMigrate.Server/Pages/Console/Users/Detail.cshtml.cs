@@ -1,12 +1,19 @@
 using LazyMigrate.Server.Audit;
+using LazyMigrate.Server.Data;
+using LazyMigrate.Server.Mfa;
+using Microsoft.AspNetCore.Identity;
 using LazyMigrate.Server.LazyMigration;
 using LazyMigrate.Server.Users;
 using Microsoft.AspNetCore.Mvc;
 
 namespace LazyMigrate.Server.Pages.Console.Users;
 
-public sealed class DetailModel(UserDirectory directory, UserAdministration administration, UserDeletion deletion) : ConsolePage
+public sealed class DetailModel(UserDirectory directory, UserAdministration administration, UserDeletion deletion,
+    MfaFactors factors, UserManager<User> users) : ConsolePage
 {
+    /// <summary>Kinds, origins and dates only: the console never shows a factor's secret or number.</summary>
+    public IReadOnlyList<MfaFactorView> Factors { get; private set; } = [];
+
     public UserView Person { get; private set; } = null!;
 
     public IReadOnlyList<AuditEvent> Events { get; private set; } = [];
@@ -20,7 +27,16 @@ public sealed class DetailModel(UserDirectory directory, UserAdministration admi
 
         Person = user;
         Events = await directory.RecentEventsAsync(id, 20, cancellationToken);
+        Factors = (await factors.ListAsync(id, cancellationToken)).Select(MfaFactorView.From).ToList();
         return Page();
+    }
+
+    public async Task<IActionResult> OnPostRemoveFactorAsync(Guid id, string factor, CancellationToken cancellationToken)
+    {
+        Notify(await factors.RemoveAsync(users, id, factor, Actor, cancellationToken)
+            ? "The factor is removed."
+            : "No such factor.");
+        return RedirectToPage(new { id });
     }
 
     public async Task<IActionResult> OnPostBlockAsync(Guid id, bool blocked, CancellationToken cancellationToken)
