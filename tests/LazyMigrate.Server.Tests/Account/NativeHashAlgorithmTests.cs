@@ -107,7 +107,8 @@ public sealed class NativeHashAlgorithmTests(NativeHashAlgorithmTests.Argon2idFi
     }
 
     private static LegacyAwarePasswordHasher Hasher(string algorithm) => new(
-        Options.Create(new PasswordHasherOptions()), Options.Create(new AccountOptions { PasswordHashAlgorithm = algorithm }), NullLogger<LegacyAwarePasswordHasher>.Instance);
+        Options.Create(new PasswordHasherOptions()), Options.Create(new AccountOptions { PasswordHashAlgorithm = algorithm }),
+        new LegacyVerificationMemory(Options.Create(new LegacyVerificationOptions())), NullLogger<LegacyAwarePasswordHasher>.Instance);
 
     private static async Task SignInAsync(ServerFixture fixture, TestUser user)
     {
