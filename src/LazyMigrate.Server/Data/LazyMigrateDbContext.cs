@@ -44,6 +44,8 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
 
     public DbSet<Jobs.JobError> JobErrors => Set<Jobs.JobError>();
 
+    public DbSet<Sandbox.LegacyCallSlot> LegacyCallSlots => Set<Sandbox.LegacyCallSlot>();
+
     protected override void OnModelCreating(ModelBuilder builder)
     {
         base.OnModelCreating(builder);
@@ -213,6 +215,14 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
         {
             key.Property(k => k.Algorithm).HasMaxLength(32);
             key.HasIndex(k => new { k.Use, k.CreatedAt });
+            key.HasIndex(k => new { k.Use, k.ActivatesAt });
+        });
+
+        builder.Entity<Sandbox.LegacyCallSlot>(slot =>
+        {
+            slot.ToTable("LegacyCallSlots");
+            slot.HasKey(s => new { s.Connection, s.Slot });
+            slot.Property(s => s.Connection).HasMaxLength(128);
         });
     }
 }
