@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using LazyMigrate.Server.Tests.Fixtures;
@@ -56,16 +57,40 @@ public sealed class DataProtectionKeyEncryptionTests : IDisposable
     }
 
     [Fact]
-    public async Task ACertificatePathThatDoesNotExist_StopsStartUpNamingTheSetting()
+    public async Task ACertificatePathThatDoesNotExist_StopsTheProcessNamingTheSetting()
     {
         await using var database = await PostgresServer.CreateDatabaseAsync();
-        var settings = TestClients.Settings(LazyMigrateServer.InMemoryIssuer);
-        settings["LazyMigrate:DataProtection:Certificate:Path"] = Path.Combine(_directory, "missing.pfx");
-        await using var server = Node(database.ConnectionString, settings, new CapturedLog());
+        var serverDll = typeof(Program).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet", [serverDll])
+        {
+            WorkingDirectory = Path.GetDirectoryName(serverDll)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ConnectionStrings__Default"] = database.ConnectionString;
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        start.Environment["LazyMigrate__Issuer"] = "http://localhost:5999";
+        start.Environment["LazyMigrate__AllowHttp"] = "true";
+        start.Environment["LazyMigrate__DataProtection__Certificate__Path"] = Path.Combine(_directory, "missing.pfx");
 
-        var failure = Assert.ThrowsAny<Exception>(() => server.Server);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(Ct);
+        var errors = process.StandardError.ReadToEndAsync(Ct);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+        }
 
-        Assert.Contains("LazyMigrate:DataProtection:Certificate:Path", failure.ToString(), StringComparison.Ordinal);
+        Assert.NotEqual(0, process.ExitCode);
+        Assert.Contains("LazyMigrate:DataProtection:Certificate:Path", await output + await errors, StringComparison.Ordinal);
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
