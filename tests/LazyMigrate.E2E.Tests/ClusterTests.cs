@@ -30,14 +30,7 @@ public sealed class ClusterTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
             var user = await cluster.Legacy.AddUserAsync("cluster sign-in password " + attempt);
             var context = await cluster.Browser.NewContextAsync();
             var page = await context.NewPageAsync();
-            var answered = new ConcurrentQueue<(string Method, string Path, int Status, int Node)>();
-            page.Response += (_, response) =>
-            {
-                if (response.Headers.TryGetValue(TwoNodeCluster.NodeHeader.ToLowerInvariant(), out var upstream))
-                {
-                    answered.Enqueue((response.Request.Method, new Uri(response.Url).AbsolutePath, response.Status, TwoNodeCluster.PortOf(upstream)));
-                }
-            };
+            var seen = cluster.ProxyLog().Count;
             await page.RouteAsync("https://consent.example/**", route => route.FulfillAsync(new() { Status = 200, Body = "back at the client" }));
             var request = new AuthorizationRequest(TestClients.NeedsConsent);
 
@@ -53,7 +46,8 @@ public sealed class ClusterTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
             Assert.Equal(request.State, callback.State);
 
             // The proxy alternates: one or two harmless requests put the token request on the other node than the login's.
-            var login = answered.Single(s => s is { Method: "POST", Path: "/Account/Login" });
+            var steps = cluster.ProxyLog().Skip(seen).ToList();
+            var login = steps.Single(s => s is { Method: "POST", Path: "/Account/Login" });
             using var http = cluster.Client();
             for (var flip = 0; flip < 2; flip++)
             {
@@ -71,7 +65,6 @@ public sealed class ClusterTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
             Assert.Equal(user.Email, idToken.GetClaim("email").Value);
             await context.CloseAsync();
 
-            var steps = answered.ToList();
             var authorizeAfterLogin = steps.SkipWhile(s => s != login).First(s => s.Path == "/connect/authorize");
             var consent = steps.Single(s => s is { Method: "POST", Path: "/Account/Consent" });
             Assert.Equal(302, login.Status);
@@ -91,14 +84,6 @@ public sealed class ClusterTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
     {
         var context = await cluster.Browser.NewContextAsync();
         var page = await context.NewPageAsync();
-        var answered = new ConcurrentQueue<(string Method, string Path, int Status, int Node)>();
-        page.Response += (_, response) =>
-        {
-            if (response.Headers.TryGetValue(TwoNodeCluster.NodeHeader.ToLowerInvariant(), out var upstream))
-            {
-                answered.Enqueue((response.Request.Method, new Uri(response.Url).AbsolutePath, response.Status, TwoNodeCluster.PortOf(upstream)));
-            }
-        };
         await page.GotoAsync(new Uri(cluster.Issuer, "Account/Login?ReturnUrl=%2Fconsole").AbsoluteUri);
         await page.GetByLabel("Email or username").FillAsync(TestUsers.AdminEmail);
         await page.GetByLabel("Password").FillAsync(TestUsers.AdminPassword);
@@ -109,11 +94,11 @@ public sealed class ClusterTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
         var crossed = false;
         for (var attempt = 1; attempt <= 6 && !crossed; attempt++)
         {
-            answered.Clear();
+            var seen = cluster.ProxyLog().Count;
             await page.GotoAsync(new Uri(cluster.Issuer, "console/connections/legacy").AbsoluteUri);
             await page.GetByRole(AriaRole.Button, new() { Name = "Save connection" }).ClickAsync();
             await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-            var steps = answered.ToList();
+            var steps = cluster.ProxyLog().Skip(seen).ToList();
             var form = steps.First(s => s is { Method: "GET", Path: "/console/connections/legacy" });
             var post = steps.Single(s => s is { Method: "POST", Path: "/console/connections/legacy" });
             // Saved (redirect after post), never a 400 for a token the node could not read.
@@ -145,7 +130,7 @@ public sealed class ClusterTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
         {
             page = await attacker.LogInAsync(page, user.Email, "a wrong password " + i);
             Assert.True(page.IsLogin);
-            Assert.NotEqual(ThrottledMessage, page.Alert);
+            Assert.DoesNotContain(ThrottledMessage, page.Alert ?? "", StringComparison.Ordinal);
             failureNodes.Add(http.LastNode);
         }
 
@@ -153,7 +138,7 @@ public sealed class ClusterTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
 
         Assert.Equal(2, failureNodes.Distinct().Count());
         Assert.True(page.IsLogin, "the right password got through after five failures");
-        Assert.Equal(ThrottledMessage, page.Alert);
+        Assert.EndsWith(ThrottledMessage, page.Alert, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -179,8 +164,15 @@ public sealed class ClusterTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
             using var http = cluster.Client();
             var browser = new Browser(http);
             var login = await browser.NavigateAsync("/Account/Login");
+            // The proxy alternates: when this request landed on the other node, one more puts the post there.
+            if (http.LastNode != savedOn)
+            {
+                using var flip = await http.GetAsync("health/live", Ct);
+            }
+
             var signedIn = await browser.LogInAsync(login, user.Email, user.Password);
             Assert.False(signedIn.IsLogin, signedIn.Alert);
+            // Answered: the form, perhaps the extra request, the post, the page after the redirect.
             var postedTo = http.Answered[^2];
             var imported = await api.GetFromJsonAsync<JsonElement>("/api/v1/users/by-email?email=" + Uri.EscapeDataString(user.Email), Ct);
             Assert.Equal(marker, imported.GetProperty("name").GetString());
@@ -287,10 +279,10 @@ public sealed class ClusterTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
         await stop.CancelAsync();
         await poller;
 
-        Assert.All(pages, page => Assert.False(page.IsLogin, page.Alert));
-        Assert.Equal(2, nodes.Distinct().Count());
         // The limit held for both nodes together, and the burst did fill it (else the test would prove nothing).
         Assert.Equal(TwoNodeCluster.LegacyConcurrencyLimit, samples.Max());
+        Assert.Equal(2, nodes.Distinct().Count());
+        Assert.True(pages.All(page => !page.IsLogin), string.Join("\n", pages.Where(p => p.IsLogin).Select(p => p.Alert)) + "\n(node logs: TestResults/cluster)");
     }
 
     /// <summary>Repeats an idempotent protocol call until a node other than <paramref name="other"/> answers it.</summary>

@@ -114,6 +114,25 @@ public sealed class TwoNodeCluster : IAsyncLifetime
     /// <summary>A client through the proxy that follows no redirects, keeps its own cookies and notes which node answered each request.</summary>
     public ClusterClient Client() => new(Issuer);
 
+    /// <summary>The proxy's access log so far: what was asked, how it was answered and by which node (its port).</summary>
+    public IReadOnlyList<ProxyEntry> ProxyLog()
+    {
+        var path = Path.Combine(_directory, "access.log");
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        var entries = new List<ProxyEntry>();
+        while (reader.ReadLine() is { } line)
+        {
+            var parts = line.Split(' ', 4);
+            if (parts.Length == 4 && parts[3] != "-")
+            {
+                entries.Add(new ProxyEntry(parts[0], parts[1], int.Parse(parts[2], System.Globalization.CultureInfo.InvariantCulture), PortOf(parts[3])));
+            }
+        }
+
+        return entries;
+    }
+
     /// <summary>Which node (by its port) answered a response, from the proxy's header.</summary>
     public static int NodeOf(HttpResponseMessage response) =>
         response.Headers.TryGetValues(NodeHeader, out var values) ? PortOf(values.Last()) : throw new InvalidOperationException("The proxy did not say which node answered.");
@@ -218,7 +237,9 @@ public sealed class TwoNodeCluster : IAsyncLifetime
             error_log {{_directory}}/error.log warn;
             events { worker_connections 512; }
             http {
-                access_log off;
+                # The proxy's own record of which node answered what, read by the tests.
+                log_format nodes '$request_method $uri $status $upstream_addr';
+                access_log {{_directory}}/access.log nodes;
                 client_body_temp_path {{_directory}}/client_body;
                 proxy_temp_path {{_directory}}/proxy;
                 fastcgi_temp_path {{_directory}}/fastcgi;
@@ -330,10 +351,14 @@ public sealed class TwoNodeCluster : IAsyncLifetime
         throw new InvalidOperationException("The repository root (LazyMigrate.sln) was not found above " + AppContext.BaseDirectory);
     }
 
-    /// <summary>One server process of the cluster.</summary>
+    /// <summary>One line of the proxy's access log.</summary>
+    public sealed record ProxyEntry(string Method, string Path, int Status, int Node);
+
+    /// <summary>One server process of the cluster; its output is kept under TestResults/cluster for whoever reads a failure.</summary>
     public sealed class Node(int number)
     {
         private readonly StringBuilder _output = new();
+        private readonly string _file = Path.Combine(RepositoryRoot(), "TestResults", "cluster", $"node-{number}.log");
 
         public int Number { get; } = number;
 
@@ -359,6 +384,8 @@ public sealed class TwoNodeCluster : IAsyncLifetime
                 lock (_output)
                 {
                     _output.AppendLine(line);
+                    Directory.CreateDirectory(System.IO.Path.GetDirectoryName(_file)!);
+                    File.AppendAllText(_file, line + Environment.NewLine);
                 }
             }
         }
