@@ -22,7 +22,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
     public const int LegacyConcurrencyLimit = 3;
 
     /// <summary>What the login script adds to every call, so that concurrent calls are visible in pg_stat_activity.</summary>
-    public const double LegacyQuerySeconds = 1.0;
+    public const double LegacyQuerySeconds = 2.0;
 
     public const string NodeHeader = "X-LazyMigrate-Node";
 
@@ -75,7 +75,8 @@ public sealed class TwoNodeCluster : IAsyncLifetime
         settings["LazyMigrate:Connections:0:MaxConcurrentCalls"] = LegacyConcurrencyLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         // Believe X-Forwarded-For from nginx only: throttling then counts the browser's address, not the proxy's.
         settings["LazyMigrate:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1";
-        settings["LazyMigrate:Sandbox:WarmWorkers"] = "1";
+        // Each node keeps as many workers ready as the cluster's limit, so workers never hold a burst below it.
+        settings["LazyMigrate:Sandbox:WarmWorkers"] = LegacyConcurrencyLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["LazyMigrate:Jobs:PollInterval"] = "00:00:00.200";
         settings["LazyMigrate:Jobs:LeaseDuration"] = "00:00:03";
         foreach (var (key, value) in settings)
