@@ -22,7 +22,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
     public const int LegacyConcurrencyLimit = 3;
 
     /// <summary>What the login script adds to every call, so that concurrent calls are visible in pg_stat_activity.</summary>
-    public const double LegacyQuerySeconds = 2.0;
+    public const double LegacyQuerySeconds = 3.0;
 
     public const string NodeHeader = "X-LazyMigrate-Node";
 
