@@ -36,6 +36,17 @@ if [ -z "${LAZYMIGRATE_CHROMIUM:-}" ]; then
   export LAZYMIGRATE_CHROMIUM
 fi
 
+# The cluster tests put two server processes behind Debian's nginx, with the configuration in deploy/nginx/.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    echo "test.sh: installing nginx with apt-get" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null
+  else
+    echo "test.sh: nginx is required for the cluster tests: install it, or set LAZYMIGRATE_NGINX to its path." >&2
+    exit 1
+  fi
+fi
+
 # The build bundles the console's script editor with npm; the browser tests use it. (Without Node.js the build still
 # succeeds, with a plain textarea instead of the editor.)
 if ! command -v npm >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then

@@ -29,7 +29,7 @@ try
     builder.AddObservability();
     builder.Services.AddProxySupport(builder.Configuration);
     builder.Services.AddErrorResponses();
-    builder.Services.AddData();
+    builder.Services.AddData(builder.Configuration);
     builder.Services.AddAudit();
     builder.Services.AddEmail();
     builder.Services.AddAccounts();

@@ -10,10 +10,22 @@ namespace LazyMigrate.Scripting.Resilience;
 /// <summary>
 /// One bulkhead and one circuit breaker per legacy connection (keyed by its name). The bulkhead caps the calls a
 /// legacy database sees at once and how many may wait; the breaker stops calling a legacy system that keeps failing
-/// so logins fail fast with "try again later" instead of piling up until their deadline.
+/// so logins fail fast with "try again later" instead of piling up until their deadline. With cluster slots, a call
+/// that got through this node's bulkhead also takes one of the connection's slots shared by all nodes before it runs.
 /// </summary>
-internal sealed class LegacyConnectionGuards(TimeProvider time)
+/// <remarks>
+/// The circuit breaker stays per node on purpose: each node learns on its own within a few calls that the legacy
+/// system fails, and a shared breaker would need a database write on every outcome and would let one node's network
+/// trouble stop sign-ins on nodes that reach the legacy system fine.
+/// </remarks>
+internal sealed class LegacyConnectionGuards(TimeProvider time, IClusterCallSlots? clusterSlots = null)
 {
+    /// <summary>
+    /// A shared slot outlives its call by this much at most: the call itself ends by its deadline (the worker is
+    /// killed soon after), so the lease only matters when the node holding it dies.
+    /// </summary>
+    internal static readonly TimeSpan LeaseMargin = TimeSpan.FromSeconds(30);
+
     private readonly ConcurrentDictionary<string, Guard> _guards = new(StringComparer.Ordinal);
 
     public async Task<ScriptRun> RunAsync(LegacyConnection connection, Func<CancellationToken, Task<ScriptRun>> run, CancellationToken deadline)
@@ -23,7 +35,20 @@ internal sealed class LegacyConnectionGuards(TimeProvider time)
             connection.Name,
             _ => Build(limits, time),
             (_, existing) => existing.Limits == limits ? existing : Build(limits, time));
-        return await guard.Pipeline.ExecuteAsync(static async (state, token) => await state(token), run, deadline);
+        if (clusterSlots is null)
+        {
+            return await guard.Pipeline.ExecuteAsync(static async (state, token) => await state(token), run, deadline);
+        }
+
+        return await guard.Pipeline.ExecuteAsync(
+            static async (state, token) =>
+            {
+                var (slots, connection, run) = state;
+                await using var slot = await slots.AcquireAsync(connection.Name, Math.Max(1, connection.Limits.MaxConcurrentCalls), connection.Limits.Timeout + LeaseMargin, token);
+                return await run(token);
+            },
+            (clusterSlots, connection, run),
+            deadline);
     }
 
     /// <summary>Each connection's bulkhead and breaker as they are now (for the metrics), for connections called since start.</summary>

@@ -22,13 +22,14 @@ public sealed class SandboxedLegacyUserScripts : ILegacyUserScripts, ILegacyConn
     private readonly ILogger _logger;
     private long _nextId;
 
-    public SandboxedLegacyUserScripts(SandboxWorkerPool pool, TimeProvider? timeProvider = null, ILogger<SandboxedLegacyUserScripts>? logger = null)
+    /// <param name="clusterSlots">Slots shared with the other nodes (see <see cref="IClusterCallSlots"/>); null keeps the bulkhead per process.</param>
+    public SandboxedLegacyUserScripts(SandboxWorkerPool pool, TimeProvider? timeProvider = null, ILogger<SandboxedLegacyUserScripts>? logger = null, IClusterCallSlots? clusterSlots = null)
     {
         ArgumentNullException.ThrowIfNull(pool);
         _pool = pool;
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<SandboxedLegacyUserScripts>.Instance;
-        _guards = new LegacyConnectionGuards(_time);
+        _guards = new LegacyConnectionGuards(_time, clusterSlots);
     }
 
     public Task<ScriptResult> LoginAsync(LegacyConnection connection, string identifier, string password, ScriptContext context, CancellationToken cancellationToken = default) =>

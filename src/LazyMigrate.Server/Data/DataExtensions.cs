@@ -7,7 +7,7 @@ namespace LazyMigrate.Server.Data;
 public static class DataExtensions
 {
     /// <summary>PostgreSQL through EF Core, migrations and seeding at start-up, Data Protection keys in the database.</summary>
-    public static IServiceCollection AddData(this IServiceCollection services)
+    public static IServiceCollection AddData(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddDbContext<LazyMigrateDbContext>((provider, options) =>
         {
@@ -33,7 +33,9 @@ public static class DataExtensions
         // Every node reads and writes the same key ring, so cookies and protected keys made by one node open on another.
         services.AddDataProtection()
             .SetApplicationName("LazyMigrate")
-            .PersistKeysToDbContext<LazyMigrateDbContext>();
+            .PersistKeysToDbContext<LazyMigrateDbContext>()
+            // Encrypted at rest with a certificate when LazyMigrate:DataProtection:Certificate names one.
+            .ProtectKeysWithConfiguredCertificate(configuration);
 
         services.AddHealthChecks()
             .AddDbContextCheck<LazyMigrateDbContext>("database", tags: ["ready"])

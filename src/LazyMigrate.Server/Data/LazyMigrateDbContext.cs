@@ -44,6 +44,7 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
 
     public DbSet<Jobs.JobError> JobErrors => Set<Jobs.JobError>();
 
+    public DbSet<Sandbox.LegacyCallSlot> LegacyCallSlots => Set<Sandbox.LegacyCallSlot>();
     public DbSet<Mfa.MfaFactor> MfaFactors => Set<Mfa.MfaFactor>();
 
     protected override void OnModelCreating(ModelBuilder builder)
@@ -217,6 +218,14 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
         {
             key.Property(k => k.Algorithm).HasMaxLength(32);
             key.HasIndex(k => new { k.Use, k.CreatedAt });
+            key.HasIndex(k => new { k.Use, k.ActivatesAt });
+        });
+
+        builder.Entity<Sandbox.LegacyCallSlot>(slot =>
+        {
+            slot.ToTable("LegacyCallSlots");
+            slot.HasKey(s => new { s.Connection, s.Slot });
+            slot.Property(s => s.Connection).HasMaxLength(128);
         });
     }
 }

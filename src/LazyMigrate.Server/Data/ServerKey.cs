@@ -17,6 +17,12 @@ public sealed class ServerKey
     public required string ProtectedKey { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>
+    /// From when the key signs (or encrypts). Until then it is only published (JWKS) and known to every node, so
+    /// clients and nodes have it before the first token made with it; once a newer key activates it only validates.
+    /// </summary>
+    public DateTimeOffset ActivatesAt { get; set; }
 }
 
 public enum ServerKeyUse

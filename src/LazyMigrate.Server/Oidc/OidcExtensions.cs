@@ -69,7 +69,8 @@ public static class OidcExtensions
                 // one comes back. The default 30-second grace period would accept a stolen token replayed quickly, so none.
                 options.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
 
-                // Signing and encryption keys come from the database (ServerKeyOptions), never from development certificates.
+                // Signing and encryption keys come from the database (ServerKeyOptions) and rotate on a schedule
+                // (ServerKeyRotation), never from development certificates.
                 options.UseAspNetCore()
                     .EnableAuthorizationEndpointPassthrough()
                     .EnableEndSessionEndpointPassthrough()
@@ -95,7 +96,16 @@ public static class OidcExtensions
                     .DisableAccessTokenExtractionFromBodyForm();
             });
 
-        services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>, ServerKeyOptions>();
+        services.AddOptions<ServerKeyRotationOptions>().BindConfiguration(ServerKeyRotationOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ServerKeyRotationOptions>, ServerKeyRotationOptionsValidator>();
+        services.AddSingleton<ServerKeyRing>();
+        services.AddSingleton<IOptionsChangeTokenSource<OpenIddictServerOptions>>(provider => provider.GetRequiredService<ServerKeyRing>());
+        services.AddSingleton<IOptionsChangeTokenSource<OpenIddict.Validation.OpenIddictValidationOptions>>(provider => provider.GetRequiredService<ServerKeyRing>());
+        services.AddSingleton<ServerKeyOptions>();
+        services.AddSingleton<IConfigureOptions<OpenIddictServerOptions>>(provider => provider.GetRequiredService<ServerKeyOptions>());
+        // Registered after AddServer, so it runs after OpenIddict's own post-configuration (which sorts the keys).
+        services.AddSingleton<IPostConfigureOptions<OpenIddictServerOptions>>(provider => provider.GetRequiredService<ServerKeyOptions>());
+        services.AddHostedService<ServerKeyRotation>();
         services.AddOptions<OpenIddictServerOptions>()
             .Configure<IOptions<OidcOptions>>((server, connect) =>
             {

@@ -25,11 +25,16 @@ public static class SandboxExtensions
         services.AddSingleton(provider => new SandboxWorkerPool(
             provider.GetRequiredService<IOptions<SandboxOptions>>().Value,
             provider.GetService<ILogger<SandboxWorkerPool>>()));
+        // Note: the bulkhead's concurrency limit holds for the whole cluster (slots in PostgreSQL); the queue and the
+        // circuit breaker stay per node.
+        services.AddSingleton(provider => PostgresCallSlots.Create(
+            provider.GetRequiredService<IConfiguration>(), provider.GetRequiredService<ILogger<PostgresCallSlots>>()));
         services.RemoveAll<ILegacyUserScripts>();
         services.AddSingleton(provider => new SandboxedLegacyUserScripts(
             provider.GetRequiredService<SandboxWorkerPool>(),
             provider.GetRequiredService<TimeProvider>(),
-            provider.GetService<ILogger<SandboxedLegacyUserScripts>>()));
+            provider.GetService<ILogger<SandboxedLegacyUserScripts>>(),
+            provider.GetRequiredService<PostgresCallSlots>()));
         services.AddSingleton(provider => new ScriptTelemetry(
             provider.GetRequiredService<IMeterFactory>(),
             provider.GetRequiredService<SandboxedLegacyUserScripts>()));

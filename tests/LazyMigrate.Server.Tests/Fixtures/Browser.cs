@@ -45,6 +45,13 @@ public sealed partial class Browser : IDisposable
         _origin = Http.BaseAddress!;
     }
 
+    /// <summary>A browser over a real network address (a proxy in front of several nodes): <paramref name="http"/> must not follow redirects.</summary>
+    public Browser(HttpClient http)
+    {
+        Http = http;
+        _origin = http.BaseAddress ?? throw new ArgumentException("The client needs a BaseAddress.", nameof(http));
+    }
+
     /// <summary>The underlying client (cookies included), for direct protocol calls such as the token endpoint.</summary>
     public HttpClient Http { get; }
 

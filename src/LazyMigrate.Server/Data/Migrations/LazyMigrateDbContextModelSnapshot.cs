@@ -204,6 +204,9 @@ namespace LazyMigrate.Server.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid");
 
+                    b.Property<DateTimeOffset>("ActivatesAt")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<string>("Algorithm")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -220,6 +223,8 @@ namespace LazyMigrate.Server.Data.Migrations
                         .HasColumnType("integer");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("Use", "ActivatesAt");
 
                     b.HasIndex("Use", "CreatedAt");
 
@@ -773,6 +778,26 @@ namespace LazyMigrate.Server.Data.Migrations
                     b.HasKey("Key");
 
                     b.ToTable("LoginThrottleCounters");
+                });
+
+            modelBuilder.Entity("LazyMigrate.Server.Sandbox.LegacyCallSlot", b =>
+                {
+                    b.Property<string>("Connection")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)");
+
+                    b.Property<int>("Slot")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("Holder")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTimeOffset>("LeaseUntil")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Connection", "Slot");
+
+                    b.ToTable("LegacyCallSlots", (string)null);
                 });
 
             modelBuilder.Entity("LazyMigrate.Server.Mfa.MfaFactor", b =>
