@@ -12,8 +12,14 @@ public static class MfaApi
     public static RouteGroupBuilder MapMfaApi(this RouteGroupBuilder api)
     {
         var mfa = api.MapGroup("/users/{id:guid}/mfa").WithTags("Users");
-        mfa.MapGet("/", ListFactors).RequireScope(ReadUsers).WithName("ListMfaFactors");
-        mfa.MapDelete("/{factor}", RemoveFactor).RequireScope(UpdateUsers).WithName("RemoveMfaFactor");
+        mfa.MapGet("/", ListFactors).RequireScope(ReadUsers).WithName("ListMfaFactors")
+            .WithSummary("List a user's second factors")
+            .WithDescription("Whether a second factor is on, how many recovery codes are left, and each factor: kind, origin, created and last used. Never a secret.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        mfa.MapDelete("/{factor}", RemoveFactor).RequireScope(UpdateUsers).WithName("RemoveMfaFactor")
+            .WithSummary("Remove a user's second factor")
+            .WithDescription("Removes the factor with this id, or of this kind (authenticator, phone, email); audited as MfaRemoved.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

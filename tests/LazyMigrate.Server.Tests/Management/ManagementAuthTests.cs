@@ -15,6 +15,8 @@ public class ManagementAuthTests(ManagementApiFixture fixture) : IClassFixture<M
         { "PATCH", "/api/v1/users/00000000-0000-0000-0000-000000000001", "update:users" },
         { "DELETE", "/api/v1/users/00000000-0000-0000-0000-000000000001", "delete:users" },
         { "DELETE", "/api/v1/users/00000000-0000-0000-0000-000000000001/identities/legacy/42", "update:users" },
+        { "GET", "/api/v1/users/00000000-0000-0000-0000-000000000001/mfa", "read:users" },
+        { "DELETE", "/api/v1/users/00000000-0000-0000-0000-000000000001/mfa/authenticator", "update:users" },
         { "GET", "/api/v1/stats/migration", "read:stats" },
         { "GET", "/api/v1/connections", "read:connections" },
         { "GET", "/api/v1/connections/legacy", "read:connections" },

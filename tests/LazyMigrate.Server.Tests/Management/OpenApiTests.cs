@@ -157,6 +157,7 @@ public class OpenApiTests(ManagementApiFixture fixture) : IClassFixture<Manageme
         return route
             .Replace("/00000000-0000-0000-0000-000000000001", "/{id}", StringComparison.Ordinal)
             .Replace("/identities/legacy/42", "/identities/{connection}/{legacyId}", StringComparison.Ordinal)
+            .Replace("/mfa/authenticator", "/mfa/{factor}", StringComparison.Ordinal)
             .Replace("/connections/legacy", "/connections/{name}", StringComparison.Ordinal)
             .Replace("/scripts/login", "/scripts/{function}", StringComparison.Ordinal)
             .Replace("/versions/1", "/versions/{version}", StringComparison.Ordinal)
