@@ -17,13 +17,14 @@ public sealed class ScriptTracingTests(TracedServerFixture fixture) : IClassFixt
 
         Assert.False(page.IsLogin);
         var script = await Wait.ForAsync(
-            () => Task.FromResult(fixture.Spans(s => s.Source.Name == "LazyMigrate.Scripts" && Equals(s.GetTagItem("lazymigrate.connection"), fixture.Connection))),
+            () => Task.FromResult(fixture.Spans(s => s.Source.Name == "LazyMigrate.Scripts" && Equals(s.GetTagItem("lazymigrate.connection"), fixture.Connection)
+                && Equals(s.GetTagItem("lazymigrate.script.outcome"), "found"))),
             spans => spans.Count >= 1,
             TimeSpan.FromSeconds(30));
+        // This class's other test calls the same connection for an unknown address; this sign-in is the one that found a user.
         var span = Assert.Single(script);
         Assert.Equal("script login", span.DisplayName);
         Assert.Equal("login", span.GetTagItem("lazymigrate.script.function"));
-        Assert.Equal("found", span.GetTagItem("lazymigrate.script.outcome"));
         Assert.True((double)span.GetTagItem("lazymigrate.script.duration_ms")! > 0);
         Assert.True(span.Duration > TimeSpan.Zero);
         Assert.NotEqual(ActivityStatusCode.Error, span.Status);
