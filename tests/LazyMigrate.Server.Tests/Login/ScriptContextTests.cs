@@ -33,4 +33,21 @@ public class ScriptContextTests(ClientAwareScriptFixture fixture) : IClassFixtur
         var root = metadata is null ? default : JsonDocument.Parse(metadata).RootElement;
         Assert.True(metadata is null || !root.TryGetProperty("signedInThrough", out var through) || through.ValueKind == JsonValueKind.Null, metadata);
     }
+
+    [Fact]
+    public async Task ALocalReturnUrl_WithAQueryButNoClientId_SignsInWithNoApplication()
+    {
+        var legacy = await fixture.Legacy.AddUserAsync("a return url of its own");
+        using var browser = fixture.CreateBrowser();
+        var form = await browser.NavigateAsync("/Account/Login");
+
+        // A query without client_id once failed the whole sign-in with a 500.
+        var page = await browser.SubmitAsync(form, new Dictionary<string, string>
+        {
+            ["Input.Identifier"] = legacy.Email, ["Input.Password"] = legacy.Password, ["ReturnUrl"] = "/demo?state=1",
+        });
+
+        Assert.True((int)page.Status < 500, page.Html);
+        Assert.False(page.IsLogin);
+    }
 }

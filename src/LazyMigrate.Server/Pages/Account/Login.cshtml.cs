@@ -62,7 +62,13 @@ public sealed class LoginModel(LoginPipeline login) : PageModel
             return null;
         }
 
-        var clientId = QueryHelpers.ParseQuery(returnUrl![query..])[OpenIddictConstants.Parameters.ClientId].ToString();
+        // A local return URL with a query but no client_id (typed by hand, or hostile) is no authorization request.
+        if (!QueryHelpers.ParseQuery(returnUrl![query..]).TryGetValue(OpenIddictConstants.Parameters.ClientId, out var values))
+        {
+            return null;
+        }
+
+        var clientId = values.ToString();
         return clientId.Length is > 0 and <= 200 ? clientId : null;
     }
 }
