@@ -15,7 +15,13 @@ public sealed class ListUsersScriptTests(SandboxPoolFixture pool) : IClassFixtur
 
     private readonly LegacyUserScripts _scripts = new();
 
-    private static LegacyConnection Connection(string script) => new() { Name = "list-" + Guid.NewGuid().ToString("N"), ListUsersScript = script };
+    // A generous deadline: no test here is about the deadline, and a sandbox worker's start on a busy machine counts against it.
+    private static LegacyConnection Connection(string script) => new()
+    {
+        Name = "list-" + Guid.NewGuid().ToString("N"),
+        ListUsersScript = script,
+        Limits = new ScriptLimits { Timeout = TimeSpan.FromMinutes(1) },
+    };
 
     private Task<ScriptResult> ListAsync(string script, string? cursor = null, int limit = 10, ILegacyUserScripts? scripts = null) =>
         (scripts ?? _scripts).ListUsersAsync(Connection(script), cursor, limit, new ScriptContext(), TestContext.Current.CancellationToken);
