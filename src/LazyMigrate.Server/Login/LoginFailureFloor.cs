@@ -66,10 +66,13 @@ public sealed class LoginFailureFloor(IOptions<LoginOptions> options, TimeProvid
             return;
         }
 
+        // The timer exists before the attempt counts as held: whoever sees it held (a test moving a fake clock) may
+        // move time on at once, and a timer made after that move would wait from the later time.
+        var held = Task.Delay(wait, time, cancellationToken);
         Interlocked.Increment(ref _holding);
         try
         {
-            await Task.Delay(wait, time, cancellationToken);
+            await held;
         }
         finally
         {
