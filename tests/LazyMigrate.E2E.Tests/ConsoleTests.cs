@@ -255,6 +255,45 @@ public sealed class ConsoleTests(ConsoleServer live) : IClassFixture<ConsoleServ
     }
 
     [Fact]
+    public async Task Clients_RequireMfa_IsTickedInTheConsole_Saved_Shown_AndSendsTheNextAuthorizationToEnrolment()
+    {
+        var clientId = $"console-mfa-{Guid.NewGuid():N}"[..24];
+        var callback = new Uri(live.Issuer, "console-test-client/callback");
+        var page = await live.AdminPageAsync();
+
+        await page.GotoAsync(live.Url("console/clients/new"));
+        await page.GetByLabel("Client id").FillAsync(clientId);
+        await page.GetByLabel("Redirect URIs (one a line; matched exactly)").FillAsync(callback.AbsoluteUri);
+        await page.GetByLabel("Require a second factor").CheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create client" }).ClickAsync();
+        await page.WaitForURLAsync($"**/console/clients/{clientId}");
+        Assert.True(await page.GetByLabel("Require a second factor").IsCheckedAsync());
+        Assert.True((await ClientAsync(clientId))!.RequireMfa);
+        await LiveServer.SaveScreenshotAsync(page, "console-client-require-mfa");
+
+        // The admin signed in with a password only and has no factor: this client's authorization asks to enrol one.
+        var request = new AuthorizationRequest(new TestClient(clientId, RedirectUri: callback), "openid profile email");
+        await page.GotoAsync(live.Url(request.ToUrl().TrimStart('/')));
+        Assert.Contains("/Account/Security", page.Url, StringComparison.Ordinal);
+
+        // Unticked and saved: the same session is enough again.
+        await page.GotoAsync(live.Url("console/clients/" + clientId));
+        await page.GetByLabel("Require a second factor").UncheckAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Save client" }).ClickAsync();
+        await page.WaitForURLAsync($"**/console/clients/{clientId}");
+        Assert.False(await page.GetByLabel("Require a second factor").IsCheckedAsync());
+        Assert.False((await ClientAsync(clientId))!.RequireMfa);
+        var again = new AuthorizationRequest(new TestClient(clientId, RedirectUri: callback), "openid profile email");
+        await page.GotoAsync(live.Url(again.ToUrl().TrimStart('/')));
+        Assert.StartsWith(callback.AbsoluteUri, page.Url, StringComparison.Ordinal);
+
+        await page.GotoAsync(live.Url("console/audit?type=ClientChanged"));
+        var rows = await page.GetByTestId("audit").Locator("tbody tr").AllInnerTextsAsync();
+        Assert.Contains(rows, row => row.Contains("RequireMfaChanged", StringComparison.Ordinal) && row.Contains($"{clientId}: on", StringComparison.Ordinal));
+        Assert.Contains(rows, row => row.Contains("RequireMfaChanged", StringComparison.Ordinal) && row.Contains($"{clientId}: off", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Clients_ConfidentialClient_SecretIsShownOnce_AndRotationReplacesIt()
     {
         var clientId = $"console-machine-{Guid.NewGuid():N}"[..28];

@@ -15,7 +15,8 @@ public static class ClientsApi
             .WithDescription("Every client, those defined in configuration (read-only here) among them. Secrets are never shown.");
         clients.MapGet("/{clientId}", GetClient).RequireScope(ReadClients).WithName("GetClient")
             .WithSummary("Get a client")
-            .WithDescription("Type, redirect URIs, scopes, the scopes of the API it runs, consent, and whether configuration defines it.")
+            .WithDescription("Type, redirect URIs, scopes, the scopes of the API it runs, consent, whether its users need a second factor " +
+                "(requireMfa), and whether configuration defines it.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         clients.MapPost("/", CreateClient).RequireScope(UpdateClients).WithName("CreateClient")
             .WithSummary("Create a client")
@@ -24,7 +25,8 @@ public static class ClientsApi
             .ProducesProblem(StatusCodes.Status409Conflict);
         clients.MapPut("/{clientId}", UpdateClient).RequireScope(UpdateClients).WithName("UpdateClient")
             .WithSummary("Change a client")
-            .WithDescription("Display name, redirect URIs, scopes, API scopes or consent; absent fields stay as they are. A client " +
+            .WithDescription("Display name, redirect URIs, scopes, API scopes, consent or requireMfa (a second factor for its users, from the " +
+                "next authorization on every node); absent fields stay as they are. A client " +
                 "defined in configuration is read-only here (409): the next start would undo the change.")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
@@ -58,7 +60,7 @@ public static class ClientsApi
             var other => Problem(other),
         };
 
-    /// <summary>Changes display name, redirect URIs, scopes or consent; absent fields stay as they are.</summary>
+    /// <summary>Changes display name, redirect URIs, scopes, consent or RequireMfa; absent fields stay as they are.</summary>
     public static async Task<Results<Ok<ClientView>, ValidationProblem, ProblemHttpResult>> UpdateClient(
         string clientId, ClientChange body, HttpContext http, ClientAdministration clients, CancellationToken cancellationToken) =>
         await clients.UpdateAsync(clientId, body, ApiProblems.Actor(http.User), cancellationToken) switch

@@ -143,6 +143,72 @@ public class ClientsApiTests(ManagementApiFixture fixture) : IClassFixture<Manag
     }
 
     [Fact]
+    public async Task RequireMfa_SetThroughTheApi_IsReadBack_AndTheNextAuthorizationOnAnotherNodeAsksForTheSecondFactor()
+    {
+        using var http = await fixture.ApiAsync();
+        var clientId = "mfa-" + Guid.NewGuid().ToString("N")[..8];
+        var client = new TestClient(clientId, RedirectUri: new Uri("https://mfa.example/callback"));
+        using var created = await http.PostAsJsonAsync("/api/v1/clients", new { clientId, type = "public", redirectUris = new[] { client.RedirectUri!.AbsoluteUri } }, Ct);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.False((await created.JsonAsync()).GetProperty("client").GetProperty("requireMfa").GetBoolean());
+
+        // A second node of the same deployment has served this client already, with a password-only session.
+        await using var other = fixture.CreateNode();
+        var user = await fixture.Server.Services.CreateUserAsync();
+        using var browser = new Browser(other);
+        Assert.NotNull((await browser.SignInAsync(client, user)).Tokens.IdToken);
+
+        using var on = await http.PutJsonAsync($"/api/v1/clients/{clientId}", new { requireMfa = true }, null);
+        Assert.Equal(HttpStatusCode.OK, on.StatusCode);
+        Assert.True((await on.JsonAsync()).GetProperty("requireMfa").GetBoolean());
+        // PUT changes only the fields it names: another change leaves the setting on.
+        using var renamed = await http.PutJsonAsync($"/api/v1/clients/{clientId}", new { displayName = "Needs a second factor" }, null);
+        Assert.True((await renamed.JsonAsync()).GetProperty("requireMfa").GetBoolean());
+        Assert.True((await http.GetFromJsonAsync<JsonElement>($"/api/v1/clients/{clientId}", Ct)).GetProperty("requireMfa").GetBoolean());
+
+        // The other node's very next authorization for the client sends the user (no factor yet) to enrolment.
+        var page = await browser.NavigateAsync(new AuthorizationRequest(client).ToUrl());
+        Assert.Null(page.ExternalRedirect);
+        Assert.Equal("/Account/Security", page.Url.AbsolutePath);
+
+        // A user with an authenticator who signs in afresh on that node gets the code step.
+        var enrolled = await fixture.Server.Services.CreateUserAsync();
+        await AuthenticatorApp.EnrolAsync(fixture.Server.Services, enrolled);
+        using var second = new Browser(other);
+        page = await second.AuthorizeAsync(new AuthorizationRequest(client), enrolled);
+        Assert.Equal("/Account/SecondFactor", page.Url.AbsolutePath);
+
+        // Off again: the first browser's password-only session is enough once more.
+        using var off = await http.PutJsonAsync($"/api/v1/clients/{clientId}", new { requireMfa = false }, null);
+        Assert.False((await off.JsonAsync()).GetProperty("requireMfa").GetBoolean());
+        page = await browser.NavigateAsync(new AuthorizationRequest(client).ToUrl());
+        Assert.NotNull(new Callback(page.ExternalRedirect ?? throw new InvalidOperationException($"Stopped at {page.Url}")).Code);
+
+        // Both changes are in the trail with who made them.
+        var audit = await http.GetFromJsonAsync<JsonElement>("/api/v1/audit?type=ClientChanged&limit=200", Ct);
+        var changes = audit.GetProperty("items").EnumerateArray()
+            .Where(e => e.GetProperty("reason").GetString() == "RequireMfaChanged" && e.GetProperty("detail").GetString()!.StartsWith(clientId + ":", StringComparison.Ordinal))
+            .Select(e => e.GetProperty("detail").GetString()).ToList();
+        Assert.Equal([$"{clientId}: off", $"{clientId}: on"], changes);
+    }
+
+    [Fact]
+    public async Task RequireMfa_InTheOpenApiDocument_IsDescribedOnTheClientAndItsChange()
+    {
+        using var anonymous = fixture.Anonymous();
+        var document = await anonymous.GetFromJsonAsync<JsonElement>("/openapi/v1.json", Ct);
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        foreach (var schema in new[] { "ClientView", "ClientChange" })
+        {
+            var property = schemas.GetProperty(schema).GetProperty("properties").GetProperty("requireMfa");
+            Assert.Contains("second factor", property.GetProperty("description").GetString(), StringComparison.Ordinal);
+        }
+
+        var update = document.GetProperty("paths").GetProperty("/api/v1/clients/{clientId}").GetProperty("put");
+        Assert.Contains("requireMfa", update.GetProperty("description").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ApiScopes_AreValidated_NamingTheField()
     {
         using var http = await fixture.ApiAsync();

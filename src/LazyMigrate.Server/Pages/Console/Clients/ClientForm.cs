@@ -27,6 +27,9 @@ public sealed class ClientForm
 
     public bool RequireConsent { get; set; }
 
+    /// <summary>Users of this client must sign in with a second factor (enrolling first when they have none).</summary>
+    public bool RequireMfa { get; set; }
+
     public static ClientForm From(ClientView client) => new()
     {
         ClientId = client.ClientId,
@@ -37,6 +40,7 @@ public sealed class ClientForm
         Scopes = [.. client.Scopes],
         ApiScopes = string.Join('\n', client.ApiScopes),
         RequireConsent = client.RequireConsent,
+        RequireMfa = client.RequireMfa,
     };
 
     public ClientChange ToChange(bool creating) => new()
@@ -49,6 +53,7 @@ public sealed class ClientForm
         Scopes = Scopes,
         ApiScopes = [.. (ApiScopes ?? "").Split([' ', '\t', '\r', '\n'], StringSplitOptions.RemoveEmptyEntries).Distinct(StringComparer.Ordinal)],
         RequireConsent = RequireConsent,
+        RequireMfa = RequireMfa,
     };
 
     private static List<string> Lines(string? text) =>
