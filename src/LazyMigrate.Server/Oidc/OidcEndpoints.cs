@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Security.Claims;
 using LazyMigrate.Server.Data;
+using LazyMigrate.Server.Login;
 using LazyMigrate.Server.Mfa;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Antiforgery;
@@ -47,8 +48,10 @@ public static class OidcEndpoints
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
 
         var session = await context.AuthenticateAsync(IdentityConstants.ApplicationScheme);
-        var tooOld = request.MaxAge is { } maxAge && session.Properties?.IssuedUtc is { } issued
-            && time.GetUtcNow() - issued > TimeSpan.FromSeconds(maxAge);
+        var authenticatedAt = AuthenticationContext.AuthenticatedAt(session);
+        // Whole seconds, as auth_time says it: max_age=0 asks for a sign-in in this very request, like prompt=login.
+        var tooOld = request.MaxAge is { } maxAge && authenticatedAt is { } at
+            && (maxAge == 0 || time.GetUtcNow().ToUnixTimeSeconds() - at.ToUnixTimeSeconds() > maxAge);
         if (!session.Succeeded || request.HasPromptValue(PromptValues.Login) || tooOld)
         {
             if (request.HasPromptValue(PromptValues.None))
@@ -56,8 +59,9 @@ public static class OidcEndpoints
                 return Forbid(Errors.LoginRequired, "The user is not logged in.");
             }
 
-            // Send the user to the login page and back here without prompt=login, or the round trip would never end.
-            var parameters = RequestParameters(context).Where(p => p.Key != Parameters.Prompt).ToList();
+            // Send the user to the login page and back here without prompt=login or max_age, which the sign-in about to
+            // happen satisfies: kept, they would send the person round again (the ID token's auth_time still says when).
+            var parameters = RequestParameters(context).Where(p => p.Key != Parameters.Prompt && p.Key != Parameters.MaxAge).ToList();
             var prompt = string.Join(' ', request.GetPromptValues().Remove(PromptValues.Login));
             if (prompt.Length > 0)
             {
@@ -93,19 +97,24 @@ public static class OidcEndpoints
             subject: subject, client: applicationId, status: Statuses.Valid, type: AuthorizationTypes.Permanent,
             scopes: request.GetScopes()).ToListAsync();
 
-        // The client asks for a second factor and this session had none: the code step again, or enrolment first.
-        if (await ClientMfaPolicy.RequiresMfaAsync(applications, application) && !session.Principal!.HasClaim(Claims.AuthenticationMethodReference, "mfa"))
+        // The client, or this request's acr_values, asks for a second factor and this session had none: the code step
+        // (a remembered browser does not count here), or enrolment first. The client's setting is read from the
+        // database at each request, so a change holds from the next authorization on every node.
+        var multiFactor = session.Principal!.HasClaim(Claims.AuthenticationMethodReference, "mfa");
+        if (!multiFactor && (AuthenticationContext.AsksForMultiFactor(request) || await ClientMfaPolicy.RequiresMfaAsync(applications, application)))
         {
             if (request.HasPromptValue(PromptValues.None))
             {
-                return Forbid(Errors.InteractionRequired, "This client requires a second factor.");
+                return Forbid(Errors.InteractionRequired, "A second factor is required.");
             }
 
             var here = context.Request.PathBase + AuthorizationPath + QueryString.Create(RequestParameters(context).Where(p => p.Key != Parameters.Prompt));
             if (await users.GetTwoFactorEnabledAsync(user))
             {
-                await context.SignOutAsync(IdentityConstants.ApplicationScheme);
-                return Results.Challenge(new AuthenticationProperties { RedirectUri = here }, [IdentityConstants.ApplicationScheme]);
+                // Step up: the session has proved the password, so only the code is asked, on the code page, which turns
+                // Identity's short two-factor cookie into a session with the second factor.
+                await context.SignInAsync(IdentityConstants.TwoFactorUserIdScheme, SecondFactorSignIn.PendingPrincipal(user));
+                return Results.Redirect(context.Request.PathBase + "/Account/SecondFactor" + QueryString.Create("ReturnUrl", here));
             }
 
             return Results.Redirect(context.Request.PathBase + "/Account/Security" + QueryString.Create("returnUrl", here));
@@ -142,6 +151,14 @@ public static class OidcEndpoints
         if (methods.Length > 0)
         {
             identity.SetClaims(Claims.AuthenticationMethodReference, methods);
+        }
+
+        // What was achieved (acr) and when the person authenticated (auth_time, which max_age makes required): in
+        // every ID token, so a relying party can check either whether it asked or not.
+        identity.SetClaim(Claims.AuthenticationContextReference, AuthenticationContext.Achieved(request, multiFactor));
+        if (authenticatedAt is { } authenticated)
+        {
+            identity.AddClaim(AuthenticationContext.AuthenticationTime(authenticated));
         }
 
         // A permanent authorization ties the code, access and refresh tokens together, so revoking it (or reusing a

@@ -49,6 +49,11 @@ public static class OidcExtensions
                 // the registered claims OpenIddict always lists.
                 options.RegisterClaims(TokenClaims.Supported);
 
+                // Note: ID tokens also say how, how strongly and when the person authenticated (amr, acr, auth_time);
+                // acr_values asking for two factors get them (AuthenticationContext).
+                options.RegisterClaims(Claims.AuthenticationMethodReference, Claims.AuthenticationContextReference, Claims.AuthenticationTime);
+                options.AddEventHandler(AuthenticationContext.Discovery);
+
                 // Note: clients authenticate with their secret only. private_key_jwt needs a key set registered per
                 // client, which no client here can have, so it is neither advertised nor accepted.
                 options.Configure(server => server.ClientAuthenticationMethods.Remove(ClientAuthenticationMethods.PrivateKeyJwt));
@@ -127,6 +132,7 @@ public static class OidcExtensions
         services.AddScoped<IDatabaseSeeder, ClientSeeder>();
         services.AddHostedService<TokenPruning>();
         services.AddScoped<ClientAdministration>();
+        services.AddAuthenticationContext();
         return services;
     }
 }

@@ -94,8 +94,8 @@ public static class TokenClaims
             Claims.PhoneNumber or Claims.PhoneNumberVerified
                 when identity?.HasScope(Scopes.Phone) == true => [Destinations.AccessToken, Destinations.IdentityToken],
 
-            // How the person authenticated: for the relying party, in the ID token only.
-            Claims.AuthenticationMethodReference => [Destinations.IdentityToken],
+            // How and when the person authenticated, and how strongly: for the relying party, in the ID token only.
+            Claims.AuthenticationMethodReference or Claims.AuthenticationContextReference or Claims.AuthenticationTime => [Destinations.IdentityToken],
 
             // Identity's security stamp must never leave the server.
             "AspNet.Identity.SecurityStamp" => [],

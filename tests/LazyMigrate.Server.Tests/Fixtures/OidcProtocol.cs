@@ -31,6 +31,12 @@ public sealed record AuthorizationRequest(TestClient Client, string Scope = "ope
 
     public string? Prompt { get; init; }
 
+    /// <summary>The acr_values parameter: authentication context classes asked for, in order of preference.</summary>
+    public string? AcrValues { get; init; }
+
+    /// <summary>The max_age parameter, in seconds.</summary>
+    public int? MaxAge { get; init; }
+
     public string ToUrl()
     {
         var parameters = new Dictionary<string, string?>
@@ -42,6 +48,8 @@ public sealed record AuthorizationRequest(TestClient Client, string Scope = "ope
             ["state"] = State,
             ["nonce"] = Nonce,
             ["prompt"] = Prompt,
+            ["acr_values"] = AcrValues,
+            ["max_age"] = MaxAge?.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
         if (CodeChallengeMethod is not null)
         {
