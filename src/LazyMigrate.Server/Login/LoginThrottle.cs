@@ -74,6 +74,28 @@ public sealed class LoginThrottle(LazyMigrateDbContext db, TimeProvider time)
         await db.LoginThrottleCounters.Where(c => c.Key == key).ExecuteDeleteAsync(cancellationToken);
     }
 
+    /// <summary>When any of <paramref name="keys"/> must wait, until when; null when none must (counters of the caller's own choosing).</summary>
+    public async Task<DateTimeOffset?> BlockedUntilAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        return await db.LoginThrottleCounters.AsNoTracking()
+            .Where(c => keys.Contains(c.Key) && c.BlockedUntil > now)
+            .MaxAsync(c => c.BlockedUntil, cancellationToken);
+    }
+
+    /// <summary>Counts one failure under each key, each against its own allowance.</summary>
+    public async Task RecordFailureAsync(IEnumerable<(string Key, int Allowed)> counters, CancellationToken cancellationToken)
+    {
+        foreach (var (key, allowed) in counters)
+        {
+            await CountAsync(key, allowed, cancellationToken);
+        }
+    }
+
+    /// <summary>Forgets the failures counted under <paramref name="key"/>.</summary>
+    public async Task ClearAsync(string key, CancellationToken cancellationToken) =>
+        await db.LoginThrottleCounters.Where(c => c.Key == key).ExecuteDeleteAsync(cancellationToken);
+
     private async Task CountAsync(string key, int allowed, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();

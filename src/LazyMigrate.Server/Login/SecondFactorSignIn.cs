@@ -1,8 +1,10 @@
 using System.Security.Claims;
 using LazyMigrate.Server.Audit;
 using LazyMigrate.Server.Data;
+using LazyMigrate.Server.Mfa;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace LazyMigrate.Server.Login;
 
@@ -28,12 +30,15 @@ public abstract record SecondFactorResult
 
 /// <summary>
 /// The code step after the password, over Identity's two-factor flow (its two-factor cookie, authenticator and
-/// recovery code sign-in, remember-this-browser cookie). Code guessing is throttled by the login throttle, counted
-/// per user and address under a key of its own, so a password's success never clears a code's failures.
+/// recovery code sign-in, remember-this-browser cookie). Code guessing is throttled by the login throttle under keys
+/// of its own, so a password's success never clears a code's failures: per user from any address (changing address
+/// buys whoever has the password no more guesses) and per address for any user (one address trying many stolen
+/// passwords' codes), each with its own allowance (<see cref="MfaOptions"/>).
 /// </summary>
 public sealed class SecondFactorSignIn(
     SignInManager<User> signIn,
     LoginThrottle throttle,
+    IOptions<MfaOptions> options,
     LazyMigrateDbContext db,
     AuditTrail audit,
     IHttpContextAccessor http,
@@ -63,8 +68,9 @@ public sealed class SecondFactorSignIn(
         }
 
         var ip = http.HttpContext?.Connection.RemoteIpAddress?.ToString();
-        var throttleKey = "mfa:" + user.Id.ToString("N");
-        if (await throttle.BlockedUntilAsync(throttleKey, ip, cancellationToken) is { } until)
+        var userKey = "mfa-user:" + user.Id.ToString("N");
+        var addressKey = "mfa-ip:" + (string.IsNullOrEmpty(ip) ? "unknown" : ip);
+        if (await throttle.BlockedUntilAsync([userKey, addressKey], cancellationToken) is { } until)
         {
             logger.LogWarning("Second factor throttled until {Until} for user {UserId} from {Ip}", until, user.Id, ip);
             await audit.RecordAsync(AuditEventType.LoginFailed, userId: user.Id, reason: "SecondFactorThrottled", cancellationToken: cancellationToken);
@@ -88,13 +94,14 @@ public sealed class SecondFactorSignIn(
 
         if (!result.Succeeded)
         {
-            await throttle.RecordFailureAsync(throttleKey, ip, cancellationToken);
+            await throttle.RecordFailureAsync([(userKey, options.Value.CodeFailuresPerUser), (addressKey, options.Value.CodeFailuresPerAddress)], cancellationToken);
             logger.LogInformation("Second factor failed for user {UserId}", user.Id);
             await audit.RecordAsync(AuditEventType.LoginFailed, userId: user.Id, reason: "InvalidSecondFactor", cancellationToken: cancellationToken);
             return new SecondFactorResult.InvalidCode();
         }
 
-        await throttle.RecordSuccessAsync(throttleKey, ip, cancellationToken);
+        // The user's own counter only: an address's failures for other users stand.
+        await throttle.ClearAsync(userKey, cancellationToken);
 
         // Identity's session says only "mfa"; the session here says what the factors were, for the ID token's amr.
         await signIn.SignInWithClaimsAsync(user, isPersistent: false,
