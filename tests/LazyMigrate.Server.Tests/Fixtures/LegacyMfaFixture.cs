@@ -5,7 +5,7 @@ namespace LazyMigrate.Server.Tests.Fixtures;
 /// <c>totp_secret</c> and <c>mfa_shape</c> (<c>ours</c>: <c>mfa: { totpSecret, phoneNumber }</c>; <c>auth0</c>:
 /// Auth0's <c>mfa_factors</c> array).
 /// </summary>
-public sealed class LegacyMfaFixture : LegacyServerFixture
+public class LegacyMfaFixture : LegacyServerFixture
 {
     private readonly string _scripts = Directory.CreateTempSubdirectory("lazymigrate-mfa-").FullName;
 
@@ -27,7 +27,12 @@ public sealed class LegacyMfaFixture : LegacyServerFixture
     protected override string? FirstLoginScript()
     {
         var path = Path.Combine(_scripts, "login.js");
-        File.WriteAllText(path, """
+        File.WriteAllText(path, LoginScript());
+        return path;
+    }
+
+    /// <summary>The login script's source; this one in the native style.</summary>
+    protected virtual string LoginScript() => """
             async function login(email, password, context) {
               const rows = await db.query('SELECT id, email, phone, password_hash, totp_secret, mfa_shape FROM users WHERE lower(email) = lower($1)', [email]);
               if (rows.length === 0) {
@@ -45,9 +50,7 @@ public sealed class LegacyMfaFixture : LegacyServerFixture
               }
               return profile;
             }
-            """);
-        return path;
-    }
+            """;
 
     public override async ValueTask DisposeAsync()
     {
