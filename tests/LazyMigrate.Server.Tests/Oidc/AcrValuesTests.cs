@@ -2,6 +2,8 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using LazyMigrate.Server.Oidc;
 using LazyMigrate.Server.Tests.Fixtures;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace LazyMigrate.Server.Tests.Oidc;
@@ -130,5 +132,44 @@ public class AcrValuesTests(ServerFixture fixture) : IClassFixture<ServerFixture
     {
         Assert.True(token.TryGetPayloadValue<long>("auth_time", out var value), "The ID token has no numeric auth_time.");
         return value;
+    }
+}
+
+/// <summary>Identity re-checks the session's security stamp at every request (instead of every 30 minutes).</summary>
+public sealed class InstantStampCheckFixture : LegacyServerFixture
+{
+    protected override void ConfigureServices(IServiceCollection services) =>
+        services.Configure<SecurityStampValidatorOptions>(options => options.ValidationInterval = TimeSpan.Zero);
+}
+
+/// <summary>Identity rebuilds the session's principal when it re-checks the stamp; how and when the person signed in survive it.</summary>
+public class SessionRecheckTests(InstantStampCheckFixture fixture) : IClassFixture<InstantStampCheckFixture>
+{
+    [Fact]
+    public async Task SecurityStampRecheck_KeepsTheSecondFactorAndTheAuthenticationTime()
+    {
+        var user = await fixture.Server.Services.CreateUserAsync();
+        var app = await AuthenticatorApp.EnrolAsync(fixture.Server.Services, user);
+        using var browser = fixture.CreateBrowser();
+        var before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        var login = await browser.LogInAsync(await browser.NavigateAsync("/Account/Login"), user.Email, user.Password);
+        var done = await browser.SubmitAsync(login, new Dictionary<string, string> { ["Input.Code"] = await app.NextCodeAsync() });
+        Assert.Equal("/", done.Url.AbsolutePath);
+        var signedIn = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+        // Later, so a rebuilt session's renewed cookie would carry another time; each request re-checks the stamp.
+        await Wait.ForAsync(() => Task.FromResult(DateTimeOffset.UtcNow.ToUnixTimeSeconds()), now => now > signedIn + 1, TimeSpan.FromSeconds(10));
+        for (var round = 0; round < 2; round++)
+        {
+            var request = new AuthorizationRequest(TestClients.Web) { AcrValues = "mfa" };
+            var page = await browser.NavigateAsync(request.ToUrl());
+            var callback = new Callback(page.ExternalRedirect ?? throw new InvalidOperationException($"Asked again at {page.Url}"));
+            var tokens = await browser.Http.ExchangeCodeAsync(request, callback.Code!);
+            var token = await browser.Http.ValidateIdTokenAsync(tokens.IdToken!, LazyMigrateServer.InMemoryIssuer, TestClients.Web.ClientId);
+            Assert.Equal("mfa", token.GetClaim("acr").Value);
+            Assert.Contains("otp", token.Claims.Where(c => c.Type == "amr").Select(c => c.Value));
+            Assert.True(token.TryGetPayloadValue<long>("auth_time", out var authTime));
+            Assert.InRange(authTime, before, signedIn);
+        }
     }
 }
