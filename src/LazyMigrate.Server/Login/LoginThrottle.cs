@@ -20,6 +20,7 @@ public sealed class LoginThrottleCounter
 /// reaches the legacy database. Two counters: per account and IP, and per IP. Past a threshold each further failure
 /// doubles the wait instead of locking the account, because a hard lock is a button any attacker can press to keep a
 /// victim out; the per-account counter includes the IP for the same reason, so another address is never slowed by it.
+/// Other steps (the second factor's code) count under keys and allowances of their own through the same counters.
 /// </summary>
 public sealed class LoginThrottle(LazyMigrateDbContext db, TimeProvider time)
 {
