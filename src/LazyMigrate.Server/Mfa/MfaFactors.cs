@@ -9,8 +9,14 @@ namespace LazyMigrate.Server.Mfa;
 /// A user's second factors: the records the API and console list, the authenticator's replay guard, and the changes
 /// (enrol, remove) that keep Identity's two-factor state and those records in step.
 /// </summary>
-public sealed class MfaFactors(LazyMigrateDbContext db, Passkeys passkeys, AuditTrail audit, TimeProvider time)
+public sealed class MfaFactors(LazyMigrateDbContext db, IServiceProvider services, AuditTrail audit, TimeProvider time)
 {
+    // Resolved when first used, not injected: UserManager builds its token providers, among them the authenticator
+    // code provider, which needs this class, and Passkeys needs UserManager. Injecting it would be a cycle.
+    private Passkeys? _passkeys;
+
+    private Passkeys PasskeyStore => _passkeys ??= services.GetRequiredService<Passkeys>();
+
     /// <summary>The recovery codes a user gets at enrolment and at each regeneration.</summary>
     public const int RecoveryCodeCount = 10;
 
@@ -39,7 +45,7 @@ public sealed class MfaFactors(LazyMigrateDbContext db, Passkeys passkeys, Audit
     public async Task<List<MfaFactorView>> ListViewsAsync(Guid userId, CancellationToken cancellationToken)
     {
         var views = (await ListAsync(userId, cancellationToken)).Select(MfaFactorView.From).ToList();
-        views.AddRange((await passkeys.ListAsync(userId, cancellationToken)).Select(MfaFactorView.From));
+        views.AddRange((await PasskeyStore.ListAsync(userId, cancellationToken)).Select(MfaFactorView.From));
         return views;
     }
 
@@ -50,7 +56,7 @@ public sealed class MfaFactors(LazyMigrateDbContext db, Passkeys passkeys, Audit
     public async Task<bool> HasAuthenticatorAsync(User user, CancellationToken cancellationToken) =>
         user.TwoFactorEnabled
         && (await db.Set<MfaFactor>().AnyAsync(f => f.UserId == user.Id && f.Kind == MfaFactorKind.Authenticator, cancellationToken)
-            || await passkeys.CountAsync(user.Id, cancellationToken) == 0);
+            || await PasskeyStore.CountAsync(user.Id, cancellationToken) == 0);
 
     /// <summary>Turns two-factor sign-in on after the first code was accepted, and returns the recovery codes to show once.</summary>
     public async Task<IReadOnlyList<string>> CompleteAuthenticatorEnrolmentAsync(UserManager<User> users, User user, CancellationToken cancellationToken)
@@ -71,7 +77,7 @@ public sealed class MfaFactors(LazyMigrateDbContext db, Passkeys passkeys, Audit
         await users.ResetAuthenticatorKeyAsync(user);
         await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 0);
         // Passkeys remain a second factor on their own.
-        await passkeys.TurnOffTwoFactorWhenNoFactorLeftAsync(user, cancellationToken);
+        await PasskeyStore.TurnOffTwoFactorWhenNoFactorLeftAsync(user, cancellationToken);
         await audit.RecordAsync(AuditEventType.MfaRemoved, userId: user.Id, reason: nameof(MfaFactorKind.Authenticator), actor: actor, cancellationToken: cancellationToken);
     }
 
@@ -87,7 +93,7 @@ public sealed class MfaFactors(LazyMigrateDbContext db, Passkeys passkeys, Audit
             return false;
         }
 
-        if (!Guid.TryParse(factor, out _) && await passkeys.RemoveAsync(user, factor, actor, cancellationToken))
+        if (!Guid.TryParse(factor, out _) && await PasskeyStore.RemoveAsync(user, factor, actor, cancellationToken))
         {
             return true;
         }

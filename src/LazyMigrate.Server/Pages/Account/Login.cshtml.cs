@@ -12,6 +12,9 @@ public sealed class LoginModel(LoginPipeline login, PasskeySignIn passkeySignIn)
 {
     internal const string InvalidPasskeyMessage = "That passkey didn't work. Try again, or sign in with your password.";
 
+    /// <summary>A browser's credential JSON is a few kilobytes; anything far larger is not one.</summary>
+    internal const int MaximumCredentialLength = 64 * 1024;
+
     /// <summary>The browser's credential from <c>navigator.credentials.get()</c>, as JSON (wwwroot/js/passkeys.js).</summary>
     [BindProperty]
     public string? Credential { get; set; }
@@ -49,7 +52,7 @@ public sealed class LoginModel(LoginPipeline login, PasskeySignIn passkeySignIn)
     {
         // The password form's fields are not part of this form.
         ModelState.Clear();
-        if (string.IsNullOrEmpty(Credential) || Credential.Length > 64 * 1024)
+        if (string.IsNullOrEmpty(Credential) || Credential.Length > MaximumCredentialLength)
         {
             ModelState.AddModelError(string.Empty, InvalidPasskeyMessage);
             return Page();

@@ -62,7 +62,7 @@ public sealed class SecondFactorModel(SecondFactorSignIn secondFactor, PasskeySi
     {
         // The code form's fields are not part of this form.
         ModelState.Clear();
-        if (string.IsNullOrEmpty(Credential))
+        if (string.IsNullOrEmpty(Credential) || Credential.Length > LoginModel.MaximumCredentialLength)
         {
             await LoadAsync(cancellationToken);
             ModelState.AddModelError(string.Empty, InvalidPasskeyMessage);

@@ -182,7 +182,7 @@ public sealed class SecurityModel(
             return Challenge();
         }
 
-        if (string.IsNullOrWhiteSpace(Credential) || !await passkeys.AddAsync(user, Credential, PasskeyName, cancellationToken))
+        if (string.IsNullOrWhiteSpace(Credential) || Credential.Length > LoginModel.MaximumCredentialLength || !await passkeys.AddAsync(user, Credential, PasskeyName, cancellationToken))
         {
             ModelState.AddModelError(string.Empty, PasskeyFailedMessage);
         }
