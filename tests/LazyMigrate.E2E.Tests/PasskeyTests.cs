@@ -19,6 +19,10 @@ namespace LazyMigrate.E2E.Tests;
 /// </summary>
 public partial class PasskeyTests(PasskeyServer live) : IClassFixture<PasskeyServer>
 {
+    // A ceremony is a fetch, the authenticator and a form post with a page load: on a busy machine, longer than
+    // Playwright's default 5 s. A bound for the poll, not a figure the test checks.
+    private static readonly LocatorAssertionsToHaveTextOptions Slow = new() { Timeout = 60_000 };
+
     [Fact]
     public async Task Passkey_RegisteredOnTheSecurityPage_IsStoredNamed_AndCanBeRenamed()
     {
@@ -41,7 +45,7 @@ public partial class PasskeyTests(PasskeyServer live) : IClassFixture<PasskeySer
 
         await page.GetByLabel("New name").FillAsync("Home laptop");
         await page.GetByRole(AriaRole.Button, new() { Name = "Rename" }).ClickAsync();
-        await Assertions.Expect(page.Locator("table.passkeys .passkey-name")).ToHaveTextAsync("Home laptop");
+        await Assertions.Expect(page.Locator("table.passkeys .passkey-name")).ToHaveTextAsync("Home laptop", Slow);
         Assert.Equal("Home laptop", (await PasskeysOfAsync(user.Id)).Single().Data.Name);
     }
 
@@ -100,7 +104,7 @@ public partial class PasskeyTests(PasskeyServer live) : IClassFixture<PasskeySer
         await context.ClearCookiesAsync();
         await page.GotoAsync(new Uri(live.Issuer, "Account/Login").AbsoluteUri);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in with a passkey" }).ClickAsync();
-        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("That passkey didn't work");
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("That passkey didn't work", new() { Timeout = Slow.Timeout });
     }
 
     /// <summary>A virtual authenticator for this page: what a phone or laptop with a screen lock would be.</summary>
@@ -134,7 +138,7 @@ public partial class PasskeyTests(PasskeyServer live) : IClassFixture<PasskeySer
     {
         await page.GetByLabel("Name of the new passkey").FillAsync(name);
         await page.GetByRole(AriaRole.Button, new() { Name = "Add a passkey" }).ClickAsync();
-        await Assertions.Expect(page.Locator("table.passkeys .passkey-name")).ToHaveTextAsync(name);
+        await Assertions.Expect(page.Locator("table.passkeys .passkey-name")).ToHaveTextAsync(name, Slow);
     }
 
     private static async Task FillPasswordAsync(IPage page, TestUser user)
