@@ -20,7 +20,7 @@ public sealed class AspNetCoreRelyingPartyTests(AspNetCoreRelyingPartyServer liv
         await page.GetByLabel("Email or username").FillAsync(legacy.Email);
         await page.GetByLabel("Password").FillAsync(legacy.Password);
         var formPost = await page.RunAndWaitForResponseAsync(
-            () => page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync(),
+            () => page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync(),
             response => response.Url.Contains("/connect/authorize", StringComparison.Ordinal) && response.Status == 200);
 
         // The authorization response is the form_post page, under the same strict policy as every page; its own script posts it.
@@ -67,7 +67,7 @@ public sealed class AspNetCoreRelyingPartyTests(AspNetCoreRelyingPartyServer liv
         await ArriveAsync(page, "**/Account/Login**");
         await page.GetByLabel("Email or username").FillAsync(person.Email);
         await page.GetByLabel("Password").FillAsync(person.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
 
         await ArriveAsync(page, "**/connect/authorize**");
         await LiveServer.SaveScreenshotAsync(page, "form-post-without-javascript");

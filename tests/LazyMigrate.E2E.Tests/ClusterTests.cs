@@ -37,7 +37,7 @@ public sealed class ClusterTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
             await page.GotoAsync(new Uri(cluster.Issuer, request.ToUrl()).AbsoluteUri);
             await page.GetByLabel("Email or username").FillAsync(user.Email);
             await page.GetByLabel("Password").FillAsync(user.Password);
-            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
             await page.WaitForURLAsync("**/Account/Consent**");
             await page.GetByRole(AriaRole.Button, new() { Name = "Allow" }).ClickAsync();
             await page.WaitForURLAsync("https://consent.example/**");
@@ -88,7 +88,7 @@ public sealed class ClusterTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
         await page.GotoAsync(new Uri(cluster.Issuer, "Account/Login?ReturnUrl=%2Fconsole").AbsoluteUri);
         await page.GetByLabel("Email or username").FillAsync(TestUsers.AdminEmail);
         await page.GetByLabel("Password").FillAsync(TestUsers.AdminPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
         await page.WaitForURLAsync("**/console");
 
         // The session cookie and the antiforgery token of a form come from one node; the post may land on either.

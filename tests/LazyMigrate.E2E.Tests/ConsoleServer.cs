@@ -65,7 +65,7 @@ public class ConsoleServer : LiveServer
         await page.GotoAsync(Url("Account/Login?ReturnUrl=" + Uri.EscapeDataString(returnUrl)));
         await page.GetByLabel("Email or username").FillAsync(identifier);
         await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
     }
 

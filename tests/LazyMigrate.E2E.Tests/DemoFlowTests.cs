@@ -20,7 +20,7 @@ public class DemoFlowTests(LiveServer live) : IClassFixture<LiveServer>
         await page.GetByLabel("Email or username").FillAsync(user.Email);
         await page.GetByLabel("Password").FillAsync(user.Password);
         await LiveServer.SaveScreenshotAsync(page, "login");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
 
         await page.WaitForURLAsync("**/demo/callback**");
         await LiveServer.SaveScreenshotAsync(page, "demo-signed-in");
@@ -42,7 +42,7 @@ public class DemoFlowTests(LiveServer live) : IClassFixture<LiveServer>
         await page.WaitForURLAsync("**/Account/Login**");
         await page.GetByLabel("Email or username").FillAsync(user.Email);
         await page.GetByLabel("Password").FillAsync("not the password at all");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
 
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
         await LiveServer.SaveScreenshotAsync(page, "login-failed");

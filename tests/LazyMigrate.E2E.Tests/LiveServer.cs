@@ -22,10 +22,13 @@ public class LiveServer : IAsyncLifetime
 
     public Uri Issuer { get; private set; } = null!;
 
+    /// <summary>The issuer's host: a loopback address, or a name for what needs one (WebAuthn's relying party id).</summary>
+    protected virtual string Host => "127.0.0.1";
+
     public virtual async ValueTask InitializeAsync()
     {
         var port = FreeLoopbackPort();
-        Issuer = new Uri($"http://127.0.0.1:{port}/");
+        Issuer = new Uri($"http://{Host}:{port}/");
         _database = await PostgresServer.CreateDatabaseAsync();
 
         var settings = TestClients.Settings(Issuer);

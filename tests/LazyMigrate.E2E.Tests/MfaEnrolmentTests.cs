@@ -64,7 +64,8 @@ public partial class MfaEnrolmentTests(LiveServer live) : IClassFixture<LiveServ
         Assert.Equal(10, fresh.Count);
         Assert.Empty(fresh.Intersect(codes));
 
-        // Off: the enrolment form is back, and sign-in no longer asks for a code.
+        // Off, after the password again: the enrolment form is back, and sign-in no longer asks for a code.
+        await page.GetByLabel("Current password").FillAsync(user.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Turn off the authenticator app" }).ClickAsync();
         Assert.True(await page.GetByRole(AriaRole.Button, new() { Name = "Turn on" }).IsVisibleAsync());
         await using (var after = await live.Browser.NewContextAsync())
@@ -81,7 +82,7 @@ public partial class MfaEnrolmentTests(LiveServer live) : IClassFixture<LiveServ
     {
         await page.GetByLabel("Email or username").FillAsync(user.Email);
         await page.GetByLabel("Password").FillAsync(user.Password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
     }
 
     [GeneratedRegex("^[A-Z0-9]{5}-[A-Z0-9]{5}$")]

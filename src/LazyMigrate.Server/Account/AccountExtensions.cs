@@ -33,6 +33,8 @@ public static class AccountExtensions
                 options.User.AllowedUserNameCharacters = string.Empty;
                 // No MaxFailedAccessAttempts: sign-in never counts failures (the throttle does); lockout is an admin's block.
                 options.Lockout.AllowedForNewUsers = true;
+                // The passkey table (AspNetUserPasskeys); LazyMigrateDbContext builds its model with the same version.
+                options.Stores.SchemaVersion = IdentitySchemaVersions.Version3;
             })
             .AddEntityFrameworkStores<LazyMigrateDbContext>()
             .AddDefaultTokenProviders()

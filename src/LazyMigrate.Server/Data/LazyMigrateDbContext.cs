@@ -1,5 +1,6 @@
 using LazyMigrate.Server.LegacyConnections;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -10,8 +11,23 @@ namespace LazyMigrate.Server.Data;
 /// authorizations, scopes and tokens, and the keys every node must share.
 /// </summary>
 public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> options)
-    : IdentityDbContext<User, Role, Guid>(options), IDataProtectionKeyContext
+    : IdentityDbContext<User, Role, Guid, IdentityUserClaim<Guid>, IdentityUserRole<Guid>, IdentityUserLogin<Guid>, IdentityRoleClaim<Guid>, IdentityUserToken<Guid>, Mfa.UserPasskey>(options),
+        IDataProtectionKeyContext
 {
+    // Identity reads its schema version from the application's services. A context made without them (dotnet ef, a
+    // tool, a test) gets these, so its model is the server's: schema version 3, with the passkey table.
+    private static readonly IServiceProvider SchemaServices = new Microsoft.Extensions.DependencyInjection.ServiceCollection()
+        .Configure<IdentityOptions>(options => options.Stores.SchemaVersion = IdentitySchemaVersions.Version3)
+        .BuildServiceProvider();
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
+    {
+        if (optionsBuilder.Options.FindExtension<Microsoft.EntityFrameworkCore.Infrastructure.CoreOptionsExtension>()?.ApplicationServiceProvider is null)
+        {
+            optionsBuilder.UseApplicationServiceProvider(SchemaServices);
+        }
+    }
+
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     public DbSet<ServerKey> ServerKeys => Set<ServerKey>();
@@ -97,6 +113,7 @@ public sealed class LazyMigrateDbContext(DbContextOptions<LazyMigrateDbContext> 
         });
 
         builder.Entity<Mfa.MfaFactor>(Mfa.MfaExtensions.ConfigureMfaFactors);
+        builder.Entity<Mfa.UserPasskey>(Mfa.MfaExtensions.ConfigurePasskeys);
 
         builder.Entity<Jobs.Job>(job =>
         {

@@ -14,11 +14,11 @@ public static class MfaApi
         var mfa = api.MapGroup("/users/{id:guid}/mfa").WithTags("Users");
         mfa.MapGet("/", ListFactors).RequireScope(ReadUsers).WithName("ListMfaFactors")
             .WithSummary("List a user's second factors")
-            .WithDescription("Whether a second factor is on, how many recovery codes are left, and each factor: kind, origin, created and last used. Never a secret.")
+            .WithDescription("Whether a second factor is on, how many recovery codes are left, and each factor: kind (authenticator, passkey, phone, email), origin, created and last used, and a passkey's name. Never a secret, a passkey's credential id or its public key.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         mfa.MapDelete("/{factor}", RemoveFactor).RequireScope(UpdateUsers).WithName("RemoveMfaFactor")
             .WithSummary("Remove a user's second factor")
-            .WithDescription("Removes the factor with this id, or of this kind (authenticator, phone, email); audited as MfaRemoved.")
+            .WithDescription("Removes the factor with this id (a passkey's id as listed), or of this kind (authenticator, phone, email); audited as MfaRemoved.")
             .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
@@ -32,11 +32,11 @@ public static class MfaApi
             return ApiProblems.NotFound("The user");
         }
 
-        var list = (await factors.ListAsync(id, cancellationToken)).Select(MfaFactorView.From).ToList();
+        var list = await factors.ListViewsAsync(id, cancellationToken);
         return TypedResults.Ok(new MfaFactorsResponse(user.TwoFactorEnabled, await users.CountRecoveryCodesAsync(user), list));
     }
 
-    /// <summary>Removes the factor with this id, or of this kind (<c>authenticator</c>, <c>phone</c>, <c>email</c>); audited.</summary>
+    /// <summary>Removes the factor with this id (a passkey's as listed), or of this kind (<c>authenticator</c>, <c>phone</c>, <c>email</c>); audited.</summary>
     public static async Task<Results<NoContent, ProblemHttpResult>> RemoveFactor(
         Guid id, string factor, HttpContext http, UserManager<User> users, MfaFactors factors, CancellationToken cancellationToken) =>
         await factors.RemoveAsync(users, id, factor, ApiProblems.Actor(http.User), cancellationToken)

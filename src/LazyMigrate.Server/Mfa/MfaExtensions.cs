@@ -21,6 +21,11 @@ public static class MfaExtensions
         services.AddSingleton<IValidateOptions<MfaOptions>, MfaOptionsValidator>();
         services.Replace(ServiceDescriptor.Scoped<IUserStore<User>, ProtectedUserStore>());
         services.AddScoped<MfaFactors>();
+        services.AddScoped<Passkeys>();
+        services.AddOptions<PasskeyOptions>().BindConfiguration(PasskeyOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PasskeyOptions>, PasskeyOptionsValidator>();
+        services.AddSingleton<IConfigureOptions<IdentityPasskeyOptions>, ConfigureIdentityPasskeys>();
+        services.TryAddScoped<IPasskeyHandler<User>, PasskeyHandler<User>>();
         services.AddSingleton<MfaCarryOver>();
         services.AddScoped<AuthenticatorCodeProvider>();
         services.Configure<IdentityOptions>(options =>
@@ -53,6 +58,9 @@ public static class MfaExtensions
         });
         return services;
     }
+
+    /// <summary>Identity's passkey table, plus the time each passkey last signed its user in.</summary>
+    public static void ConfigurePasskeys(EntityTypeBuilder<UserPasskey> passkey) => passkey.Property(p => p.LastUsedAt);
 
     /// <summary>The factor records' table: one authenticator, phone or email record per user.</summary>
     public static void ConfigureMfaFactors(EntityTypeBuilder<MfaFactor> factor)

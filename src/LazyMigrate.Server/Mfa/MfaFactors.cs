@@ -9,8 +9,14 @@ namespace LazyMigrate.Server.Mfa;
 /// A user's second factors: the records the API and console list, the authenticator's replay guard, and the changes
 /// (enrol, remove) that keep Identity's two-factor state and those records in step.
 /// </summary>
-public sealed class MfaFactors(LazyMigrateDbContext db, AuditTrail audit, TimeProvider time)
+public sealed class MfaFactors(LazyMigrateDbContext db, IServiceProvider services, AuditTrail audit, TimeProvider time)
 {
+    // Resolved when first used, not injected: UserManager builds its token providers, among them the authenticator
+    // code provider, which needs this class, and Passkeys needs UserManager. Injecting it would be a cycle.
+    private Passkeys? _passkeys;
+
+    private Passkeys PasskeyStore => _passkeys ??= services.GetRequiredService<Passkeys>();
+
     /// <summary>The recovery codes a user gets at enrolment and at each regeneration.</summary>
     public const int RecoveryCodeCount = 10;
 
@@ -35,6 +41,23 @@ public sealed class MfaFactors(LazyMigrateDbContext db, AuditTrail audit, TimePr
     public Task<List<MfaFactor>> ListAsync(Guid userId, CancellationToken cancellationToken) =>
         db.Set<MfaFactor>().AsNoTracking().Where(f => f.UserId == userId).OrderBy(f => f.CreatedAt).ToListAsync(cancellationToken);
 
+    /// <summary>Every factor of a user as the API and the console list them: the records, then the passkeys.</summary>
+    public async Task<List<MfaFactorView>> ListViewsAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        var views = (await ListAsync(userId, cancellationToken)).Select(MfaFactorView.From).ToList();
+        views.AddRange((await PasskeyStore.ListAsync(userId, cancellationToken)).Select(MfaFactorView.From));
+        return views;
+    }
+
+    /// <summary>
+    /// Whether the user's authenticator is on: two-factor sign-in on, and the authenticator's record, or (rows from
+    /// before the records) no passkey that could have turned it on.
+    /// </summary>
+    public async Task<bool> HasAuthenticatorAsync(User user, CancellationToken cancellationToken) =>
+        user.TwoFactorEnabled
+        && (await db.Set<MfaFactor>().AnyAsync(f => f.UserId == user.Id && f.Kind == MfaFactorKind.Authenticator, cancellationToken)
+            || await PasskeyStore.CountAsync(user.Id, cancellationToken) == 0);
+
     /// <summary>Turns two-factor sign-in on after the first code was accepted, and returns the recovery codes to show once.</summary>
     public async Task<IReadOnlyList<string>> CompleteAuthenticatorEnrolmentAsync(UserManager<User> users, User user, CancellationToken cancellationToken)
     {
@@ -53,13 +76,14 @@ public sealed class MfaFactors(LazyMigrateDbContext db, AuditTrail audit, TimePr
         await db.Set<MfaFactor>().Where(f => f.UserId == user.Id && f.Kind == MfaFactorKind.Authenticator).ExecuteDeleteAsync(cancellationToken);
         await users.ResetAuthenticatorKeyAsync(user);
         await users.GenerateNewTwoFactorRecoveryCodesAsync(user, 0);
-        await users.SetTwoFactorEnabledAsync(user, false);
+        // Passkeys remain a second factor on their own.
+        await PasskeyStore.TurnOffTwoFactorWhenNoFactorLeftAsync(user, cancellationToken);
         await audit.RecordAsync(AuditEventType.MfaRemoved, userId: user.Id, reason: nameof(MfaFactorKind.Authenticator), actor: actor, cancellationToken: cancellationToken);
     }
 
     /// <summary>
-    /// Removes one factor of a user, named by its id or its kind (<c>authenticator</c>, <c>phone</c>, <c>email</c>),
-    /// audited with <paramref name="actor"/>. False when the user or the factor does not exist.
+    /// Removes one factor of a user, named by its id (a passkey's as listed) or its kind (<c>authenticator</c>,
+    /// <c>phone</c>, <c>email</c>), audited with <paramref name="actor"/>. False when the user or the factor does not exist.
     /// </summary>
     public async Task<bool> RemoveAsync(UserManager<User> users, Guid userId, string factor, string actor, CancellationToken cancellationToken)
     {
@@ -69,12 +93,18 @@ public sealed class MfaFactors(LazyMigrateDbContext db, AuditTrail audit, TimePr
             return false;
         }
 
+        if (!Guid.TryParse(factor, out _) && await PasskeyStore.RemoveAsync(user, factor, actor, cancellationToken))
+        {
+            return true;
+        }
+
         var all = await ListAsync(userId, cancellationToken);
         var target = Guid.TryParse(factor, out var id)
             ? all.FirstOrDefault(f => f.Id == id)
             : Enum.TryParse<MfaFactorKind>(factor, ignoreCase: true, out var kind) && !int.TryParse(factor, out _) ? all.FirstOrDefault(f => f.Kind == kind) : null;
-        var authenticatorWithoutRecord = target is null && user.TwoFactorEnabled
-            && string.Equals(factor, nameof(MfaFactorKind.Authenticator), StringComparison.OrdinalIgnoreCase);
+        var authenticatorWithoutRecord = target is null
+            && string.Equals(factor, nameof(MfaFactorKind.Authenticator), StringComparison.OrdinalIgnoreCase)
+            && await HasAuthenticatorAsync(user, cancellationToken);
         if (target?.Kind == MfaFactorKind.Authenticator || authenticatorWithoutRecord)
         {
             await RemoveAuthenticatorAsync(users, user, actor, cancellationToken);
@@ -92,9 +122,18 @@ public sealed class MfaFactors(LazyMigrateDbContext db, AuditTrail audit, TimePr
     }
 }
 
-/// <summary>A factor as the management API and the console show it: what it is and when it was used, never a secret.</summary>
-public sealed record MfaFactorView(Guid Id, string Kind, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, string? Origin)
+/// <summary>
+/// A factor as the management API and the console show it: what it is and when it was used, never a secret. A
+/// passkey's <paramref name="Id"/> is derived from its credential id (<see cref="Passkeys.PublicId"/>), and it has the
+/// <paramref name="Name"/> its owner gave it.
+/// </summary>
+public sealed record MfaFactorView(string Id, string Kind, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, string? Origin, string? Name = null)
 {
+    public const string PasskeyKind = "passkey";
+
     public static MfaFactorView From(MfaFactor factor) =>
-        new(factor.Id, System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(factor.Kind.ToString()), factor.CreatedAt, factor.LastUsedAt, factor.Origin);
+        new(factor.Id.ToString(), System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(factor.Kind.ToString()), factor.CreatedAt, factor.LastUsedAt, factor.Origin);
+
+    public static MfaFactorView From(PasskeyView passkey) =>
+        new(passkey.Id, PasskeyKind, passkey.CreatedAt, passkey.LastUsedAt, "enrolled", passkey.Name);
 }

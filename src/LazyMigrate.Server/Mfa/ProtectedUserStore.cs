@@ -11,10 +11,11 @@ namespace LazyMigrate.Server.Mfa;
 /// Identity's EF Core user store, with its two-factor secrets made safe at rest. Identity itself stores the
 /// authenticator key and the recovery codes as plain text in <c>AspNetUserTokens</c>: here the key is protected with
 /// Data Protection (a database dump alone cannot mint codes) and each recovery code is kept only as a salted hash
-/// (it is shown once, and a dump cannot be redeemed).
+/// (it is shown once, and a dump cannot be redeemed). Passkeys go through the base store unchanged (into
+/// <c>AspNetUserPasskeys</c>, as <see cref="UserPasskey"/>): a public key is no secret.
 /// </summary>
 public sealed class ProtectedUserStore(LazyMigrateDbContext context, IDataProtectionProvider protection, ILogger<ProtectedUserStore> logger, IdentityErrorDescriber? describer = null)
-    : UserStore<User, Role, LazyMigrateDbContext, Guid>(context, describer)
+    : UserStore<User, Role, LazyMigrateDbContext, Guid, IdentityUserClaim<Guid>, IdentityUserRole<Guid>, IdentityUserLogin<Guid>, IdentityUserToken<Guid>, IdentityRoleClaim<Guid>, UserPasskey>(context, describer)
 {
     // Identity's own names for the rows it keeps these values in, so its UserManager finds them unchanged.
     internal const string InternalLoginProvider = "[AspNetUserStore]";

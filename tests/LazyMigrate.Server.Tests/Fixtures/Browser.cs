@@ -57,10 +57,16 @@ public sealed partial class Browser : IDisposable
 
     public Task<Page> NavigateAsync(string url) => SendAsync(new HttpRequestMessage(HttpMethod.Get, new Uri(_origin, url)));
 
-    /// <summary>Submits the page's form with its hidden fields, the given fields and, when named, the button pressed.</summary>
-    public Task<Page> SubmitAsync(Page page, IReadOnlyDictionary<string, string>? fields = null, string? button = null)
+    /// <summary>
+    /// Submits the page's form (the first, or the one posting to page handler <paramref name="handler"/>) with its
+    /// hidden fields, the given fields and, when named, the button pressed.
+    /// </summary>
+    public Task<Page> SubmitAsync(Page page, IReadOnlyDictionary<string, string>? fields = null, string? button = null, string? handler = null)
     {
-        var form = FormPattern().Match(page.Html);
+        var form = handler is null
+            ? FormPattern().Match(page.Html)
+            : FormPattern().Matches(page.Html).FirstOrDefault(f => f.Groups["attributes"].Value.Contains("handler=" + handler + "\"", StringComparison.OrdinalIgnoreCase))
+                ?? throw new InvalidOperationException($"No form for handler {handler} on {page.Url}:\n{page.Html}");
         if (!form.Success)
         {
             throw new InvalidOperationException($"No form on {page.Url}:\n{page.Html}");

@@ -8,8 +8,17 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace LazyMigrate.Server.Pages.Account;
 
-public sealed class LoginModel(LoginPipeline login) : PageModel
+public sealed class LoginModel(LoginPipeline login, PasskeySignIn passkeySignIn) : PageModel
 {
+    internal const string InvalidPasskeyMessage = "That passkey didn't work. Try again, or sign in with your password.";
+
+    /// <summary>A browser's credential JSON is a few kilobytes; anything far larger is not one.</summary>
+    internal const int MaximumCredentialLength = 64 * 1024;
+
+    /// <summary>The browser's credential from <c>navigator.credentials.get()</c>, as JSON (wwwroot/js/passkeys.js).</summary>
+    [BindProperty]
+    public string? Credential { get; set; }
+
     // One message for unknown user, wrong password and lockout: the page must not reveal which accounts exist.
     internal const string InvalidCredentialsMessage = "Incorrect email, username or password.";
     internal const string UnavailableMessage = "We can't sign you in right now. Please try again in a few minutes.";
@@ -32,7 +41,28 @@ public sealed class LoginModel(LoginPipeline login) : PageModel
             return Page();
         }
 
-        var result = await login.SignInAsync(Input.Identifier!, Input.Password!, ClientIdOf(ReturnUrl), cancellationToken);
+        return Answer(await login.SignInAsync(Input.Identifier!, Input.Password!, ClientIdOf(ReturnUrl), cancellationToken), InvalidCredentialsMessage);
+    }
+
+    /// <summary>The options for a passwordless <c>navigator.credentials.get()</c>: any passkey of this site (discoverable).</summary>
+    public async Task<IActionResult> OnPostPasskeyOptionsAsync() => Content(await passkeySignIn.PasswordlessOptionsAsync(), "application/json");
+
+    /// <summary>Sign-in with a passkey alone; it ends like a password sign-in, back into the authorization request.</summary>
+    public async Task<IActionResult> OnPostPasskeyAsync(CancellationToken cancellationToken)
+    {
+        // The password form's fields are not part of this form.
+        ModelState.Clear();
+        if (string.IsNullOrEmpty(Credential) || Credential.Length > MaximumCredentialLength)
+        {
+            ModelState.AddModelError(string.Empty, InvalidPasskeyMessage);
+            return Page();
+        }
+
+        return Answer(await passkeySignIn.PasswordlessAsync(Credential, cancellationToken), InvalidPasskeyMessage);
+    }
+
+    private IActionResult Answer(LoginResult result, string invalidMessage)
+    {
         switch (result)
         {
             case LoginResult.SecondFactorRequired:
@@ -47,8 +77,11 @@ public sealed class LoginModel(LoginPipeline login) : PageModel
             case LoginResult.Unavailable:
                 ModelState.AddModelError(string.Empty, UnavailableMessage);
                 return Page();
-            default:
+            case LoginResult.LockedOut:
                 ModelState.AddModelError(string.Empty, InvalidCredentialsMessage);
+                return Page();
+            default:
+                ModelState.AddModelError(string.Empty, invalidMessage);
                 return Page();
         }
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Mfa;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -12,12 +13,45 @@ namespace LazyMigrate.Server.Pages.Account;
 
 /// <summary>
 /// The signed-in person's second factors: enrol an authenticator app (key as text and as a QR code, confirmed with a
-/// first code), recovery codes shown once, regenerate them, turn the authenticator off.
+/// first code), recovery codes shown once, regenerate them, turn the authenticator off; register passkeys, name,
+/// rename and remove them. Turning a factor off asks for the password again (<see cref="ConfirmIdentityAsync"/>).
 /// </summary>
 [Authorize]
-public sealed class SecurityModel(UserManager<User> users, SignInManager<User> signIn, MfaFactors factors, IOptions<MfaOptions> options) : PageModel
+public sealed class SecurityModel(
+    UserManager<User> users,
+    SignInManager<User> signIn,
+    MfaFactors factors,
+    Passkeys passkeys,
+    Login.LoginThrottle throttle,
+    IOptions<MfaOptions> options,
+    TimeProvider time) : PageModel
 {
     internal const string WrongCodeMessage = "That code didn't work. Check the time on your phone and try the current code.";
+    internal const string WrongPasswordMessage = "That password isn't right. Enter your current password to turn a sign-in method off.";
+    internal const string StaleSessionMessage = "Sign in again to turn a sign-in method off.";
+    internal const string PasskeyFailedMessage = "The passkey couldn't be added. Please try again.";
+
+    /// <summary>How recent a sign-in must be to turn a factor off without a password (accounts that have none).</summary>
+    internal static readonly TimeSpan RecentSignIn = TimeSpan.FromMinutes(5);
+
+    public IReadOnlyList<PasskeyView> PasskeyList { get; private set; } = [];
+
+    /// <summary>False for an account without a password (passkeys only): a recent sign-in stands in for it.</summary>
+    public bool HasPassword { get; private set; }
+
+    /// <summary>The password, asked again before a factor is turned off.</summary>
+    [BindProperty]
+    public string? CurrentPassword { get; set; }
+
+    [BindProperty]
+    public string? PasskeyName { get; set; }
+
+    /// <summary>The browser's credential from <c>navigator.credentials.create()</c>, as JSON (wwwroot/js/passkeys.js).</summary>
+    [BindProperty]
+    public string? Credential { get; set; }
+
+    [BindProperty]
+    public string? PasskeyId { get; set; }
 
     public bool AuthenticatorEnabled { get; private set; }
 
@@ -44,7 +78,7 @@ public sealed class SecurityModel(UserManager<User> users, SignInManager<User> s
     public async Task<IActionResult> OnGetQrAsync()
     {
         var user = await users.GetUserAsync(User);
-        if (user is null || user.TwoFactorEnabled || await users.GetAuthenticatorKeyAsync(user) is not { Length: > 0 } key)
+        if (user is null || await AuthenticatorOnAsync(user) || await users.GetAuthenticatorKeyAsync(user) is not { Length: > 0 } key)
         {
             // Only while enrolling: an enrolled key is never shown again.
             return NotFound();
@@ -67,7 +101,7 @@ public sealed class SecurityModel(UserManager<User> users, SignInManager<User> s
             return Challenge();
         }
 
-        if (!user.TwoFactorEnabled)
+        if (!await AuthenticatorOnAsync(user))
         {
             var valid = !string.IsNullOrWhiteSpace(Code) && await users.VerifyTwoFactorTokenAsync(user, users.Options.Tokens.AuthenticatorTokenProvider, Code);
             if (!valid)
@@ -98,7 +132,7 @@ public sealed class SecurityModel(UserManager<User> users, SignInManager<User> s
             return Challenge();
         }
 
-        if (user.TwoFactorEnabled)
+        if (await AuthenticatorOnAsync(user))
         {
             RecoveryCodes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, MfaFactors.RecoveryCodeCount))?.ToList();
         }
@@ -115,11 +149,141 @@ public sealed class SecurityModel(UserManager<User> users, SignInManager<User> s
             return Challenge();
         }
 
+        if (!await ConfirmIdentityAsync(user, cancellationToken))
+        {
+            await LoadAsync();
+            return Page();
+        }
+
         await factors.RemoveAuthenticatorAsync(users, user, actor: null, cancellationToken);
-        await signIn.RefreshSignInAsync(user);
+        await RenewSessionAsync(user);
         await LoadAsync();
         return Page();
     }
+
+    /// <summary>The options for <c>navigator.credentials.create()</c>, as JSON for wwwroot/js/passkeys.js.</summary>
+    public async Task<IActionResult> OnPostPasskeyCreationOptionsAsync()
+    {
+        var user = await users.GetUserAsync(User);
+        if (user is null)
+        {
+            return Unauthorized();
+        }
+
+        // Identity keeps the challenge in its short two-factor cookie, which re-issuing the session does not touch.
+        return Content(await passkeys.CreationOptionsAsync(user), "application/json");
+    }
+
+    public async Task<IActionResult> OnPostAddPasskeyAsync(CancellationToken cancellationToken)
+    {
+        var user = await users.GetUserAsync(User);
+        if (user is null)
+        {
+            return Challenge();
+        }
+
+        if (string.IsNullOrWhiteSpace(Credential) || Credential.Length > LoginModel.MaximumCredentialLength || !await passkeys.AddAsync(user, Credential, PasskeyName, cancellationToken))
+        {
+            ModelState.AddModelError(string.Empty, PasskeyFailedMessage);
+        }
+        else
+        {
+            // Turning two-factor sign-in on changed the security stamp: renew the session, keeping how it was signed in.
+            await RenewSessionAsync(user);
+        }
+
+        await LoadAsync();
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRenamePasskeyAsync(CancellationToken cancellationToken)
+    {
+        var user = await users.GetUserAsync(User);
+        if (user is null)
+        {
+            return Challenge();
+        }
+
+        if (PasskeyId is null || !await passkeys.RenameAsync(user, PasskeyId, PasskeyName, cancellationToken))
+        {
+            ModelState.AddModelError(string.Empty, "Give the passkey a name.");
+        }
+
+        await LoadAsync();
+        return Page();
+    }
+
+    public async Task<IActionResult> OnPostRemovePasskeyAsync(CancellationToken cancellationToken)
+    {
+        var user = await users.GetUserAsync(User);
+        if (user is null)
+        {
+            return Challenge();
+        }
+
+        if (await ConfirmIdentityAsync(user, cancellationToken))
+        {
+            if (PasskeyId is not null && await passkeys.RemoveAsync(user, PasskeyId, actor: null, cancellationToken))
+            {
+                await RenewSessionAsync(user);
+            }
+            else
+            {
+                ModelState.AddModelError(string.Empty, "No such passkey.");
+            }
+        }
+
+        await LoadAsync();
+        return Page();
+    }
+
+    /// <summary>
+    /// Whoever turns a factor off must be the person, not someone at an unlocked browser: the password again (wrong
+    /// ones counted by the login throttle, like any password), or, for an account without one, a sign-in within the
+    /// last few minutes.
+    /// </summary>
+    private async Task<bool> ConfirmIdentityAsync(User user, CancellationToken cancellationToken)
+    {
+        if (!await users.HasPasswordAsync(user))
+        {
+            var session = await HttpContext.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+            if (session.Properties?.IssuedUtc is { } issued && time.GetUtcNow() - issued <= RecentSignIn)
+            {
+                return true;
+            }
+
+            ModelState.AddModelError(string.Empty, StaleSessionMessage);
+            return false;
+        }
+
+        var ip = HttpContext.Connection.RemoteIpAddress?.ToString();
+        var key = "reauth:" + user.Id.ToString("N");
+        if (await throttle.BlockedUntilAsync(key, ip, cancellationToken) is not null)
+        {
+            ModelState.AddModelError(string.Empty, LoginModel.ThrottledMessage);
+            return false;
+        }
+
+        if (string.IsNullOrEmpty(CurrentPassword) || !await users.CheckPasswordAsync(user, CurrentPassword))
+        {
+            await throttle.RecordFailureAsync(key, ip, cancellationToken);
+            ModelState.AddModelError(string.Empty, WrongPasswordMessage);
+            return false;
+        }
+
+        await throttle.RecordSuccessAsync(key, ip, cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// A new session cookie after a change of the security stamp, with the same <c>amr</c>: Identity's
+    /// RefreshSignInAsync would keep only the first of them.
+    /// </summary>
+    private Task RenewSessionAsync(User user) =>
+        signIn.SignInWithClaimsAsync(user, isPersistent: false, User.FindAll(Login.SecondFactorSignIn.AmrClaim).Select(c => new System.Security.Claims.Claim(c.Type, c.Value)).ToList());
+
+    /// <summary>Identity's two-factor switch is also on for passkeys: the authenticator is on only with its own record.</summary>
+    private Task<bool> AuthenticatorOnAsync(User user) => factors.HasAuthenticatorAsync(user, HttpContext.RequestAborted);
 
     private async Task<User?> LoadAsync()
     {
@@ -129,7 +293,9 @@ public sealed class SecurityModel(UserManager<User> users, SignInManager<User> s
             return null;
         }
 
-        AuthenticatorEnabled = user.TwoFactorEnabled;
+        PasskeyList = await passkeys.ListAsync(user.Id, HttpContext.RequestAborted);
+        HasPassword = await users.HasPasswordAsync(user);
+        AuthenticatorEnabled = await AuthenticatorOnAsync(user);
         if (AuthenticatorEnabled)
         {
             RecoveryCodesLeft = await users.CountRecoveryCodesAsync(user);

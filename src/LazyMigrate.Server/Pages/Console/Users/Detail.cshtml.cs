@@ -27,7 +27,7 @@ public sealed class DetailModel(UserDirectory directory, UserAdministration admi
 
         Person = user;
         Events = await directory.RecentEventsAsync(id, 20, cancellationToken);
-        Factors = (await factors.ListAsync(id, cancellationToken)).Select(MfaFactorView.From).ToList();
+        Factors = await factors.ListViewsAsync(id, cancellationToken);
         return Page();
     }
 
