@@ -68,19 +68,24 @@ internal static class Audit
         var before = await store.HashesAsync(sample.Select(u => Id(u)));
         var legacyBefore = sample.Count(u => !lazy.Contains(u.Id) && before.GetValueOrDefault(Id(u)) is { } h && h.StartsWith("legacy:", StringComparison.Ordinal));
         var outcomes = new ConcurrentDictionary<int, bool>();
+        var unavailable = 0;
         var signIns = Stopwatch.StartNew();
         await Parallel.ForEachAsync(sample, new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency }, async (user, _) =>
-            outcomes[user.Id] = await login.SignInAsync(user.Email, user.Password));
+        {
+            var (outcome, retries) = await login.SignInPatientlyAsync(user.Email, user.Password);
+            Interlocked.Add(ref unavailable, retries);
+            outcomes[user.Id] = outcome == SignIn.SignedIn;
+        });
         var sampleSeconds = signIns.Elapsed.TotalSeconds;
         var refusedResets = 0;
         foreach (var user in resetRequired)
         {
-            refusedResets += await login.SignInAsync(user.Email, user.Password) ? 0 : 1;
+            refusedResets += await login.SignInAsync(user.Email, user.Password) == SignIn.Refused ? 1 : 0;
         }
 
         var after = await store.HashesAsync(sample.Select(u => Id(u)));
         report.Line($"audit: sample of {sample.Count:N0} sign-ins through the login page in {sampleSeconds:F1} s ({sample.Count / sampleSeconds:F1}/s), " +
-            $"{legacyBefore:N0} of the bulk ones held a legacy hash before:");
+            $"{legacyBefore:N0} of the bulk ones held a legacy hash before, {unavailable} answers \"try again later\" (retried):");
         var allGood = missing.Count == 0 && duplicates == 0 && strangers == 0 && duplicateEmails == 0 && unlinked == 1 && wrongKind == 0 && lostFields.Count == 0;
         foreach (var stratum in sample.GroupBy(u => (u.Format, Lazy: lazy.Contains(u.Id))).OrderBy(g => g.Key.Format).ThenBy(g => g.Key.Lazy))
         {

@@ -19,8 +19,11 @@ internal sealed partial class LoginPage(Uri server) : IDisposable
 
     private (string Cookie, string Token)? _form;
 
-    /// <summary>True when the login page signed the person in (a redirect with the session cookie), false when it answered the form again.</summary>
-    public async Task<bool> SignInAsync(string identifier, string password)
+    /// <summary>
+    /// What the login page answered: signed in (a redirect with the session cookie), refused (the form again, as for a
+    /// wrong password), or unavailable (the legacy system could not answer: "We can't sign you in right now").
+    /// </summary>
+    public async Task<SignIn> SignInAsync(string identifier, string password)
     {
         var (cookie, token) = _form ??= await FormAsync();
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("Account/Login", UriKind.Relative))
@@ -34,13 +37,32 @@ internal sealed partial class LoginPage(Uri server) : IDisposable
         };
         request.Headers.Add("Cookie", cookie);
         using var response = await _http.SendAsync(request);
-        return response.StatusCode switch
+        if (response.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.SeeOther && response.Headers.TryGetValues("Set-Cookie", out var cookies)
+            && cookies.Any(c => c.StartsWith("lm.session", StringComparison.Ordinal)))
         {
-            HttpStatusCode.Redirect or HttpStatusCode.SeeOther when response.Headers.TryGetValues("Set-Cookie", out var cookies)
-                && cookies.Any(c => c.StartsWith("lm.session", StringComparison.Ordinal)) => true,
-            HttpStatusCode.OK => false,
-            _ => throw new InvalidOperationException($"signing in {identifier} answered {(int)response.StatusCode}"),
-        };
+            return SignIn.SignedIn;
+        }
+
+        if (response.StatusCode == HttpStatusCode.OK)
+        {
+            var page = await response.Content.ReadAsStringAsync();
+            return page.Contains("sign you in right now", StringComparison.Ordinal) ? SignIn.Unavailable : SignIn.Refused;
+        }
+
+        throw new InvalidOperationException($"signing in {identifier} answered {(int)response.StatusCode}");
+    }
+
+    /// <summary>Signs in, trying again (up to three times) while the page says the legacy system cannot answer, as a person would.</summary>
+    public async Task<(SignIn Outcome, int Unavailable)> SignInPatientlyAsync(string identifier, string password)
+    {
+        for (var unavailable = 0; ; unavailable++)
+        {
+            var outcome = await SignInAsync(identifier, password);
+            if (outcome != SignIn.Unavailable || unavailable == 3)
+            {
+                return (outcome, unavailable);
+            }
+        }
     }
 
     private async Task<(string, string)> FormAsync()
@@ -55,6 +77,13 @@ internal sealed partial class LoginPage(Uri server) : IDisposable
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     internal static partial Regex AntiforgeryToken();
+}
+
+internal enum SignIn
+{
+    SignedIn,
+    Refused,
+    Unavailable,
 }
 
 /// <summary>The dashboard's figures as one of its surfaces shows them.</summary>
