@@ -105,7 +105,18 @@ public sealed class MigrationStats(LazyMigrateDbContext db, LegacyDirectory dire
             progress.Add(new ConnectionProgress(connection, migrated, total, remaining, alsoHere, kinds.GetValueOrDefault(connection, MigrationKinds.Zero)));
         }
 
-        var remainingTotal = progress.Count > 0 && progress.All(p => p.Remaining is not null) ? progress.Sum(p => p.Remaining!.Value) : (long?)null;
+        // Only Importing connections are counted (and may still send users), but a connection disconnected at the end
+        // of its campaign keeps the users it brought: its figures stay, with no legacy total or remainder.
+        var importing = progress.Count;
+        foreach (var connection in imported.Keys.Concat(linked.Keys).Distinct().Where(c => progress.All(p => p.Connection != c)).Order(StringComparer.Ordinal))
+        {
+            progress.Add(new ConnectionProgress(connection, imported.GetValueOrDefault(connection), null, null, linked.GetValueOrDefault(connection),
+                kinds.GetValueOrDefault(connection, MigrationKinds.Zero)));
+        }
+
+        // What remains to come over from the Importing connections; with none left importing, nobody can come over: 0.
+        var counted = progress.Take(importing).ToList();
+        var remainingTotal = counted.All(p => p.Remaining is not null) ? counted.Sum(p => p.Remaining!.Value) : (long?)null;
         var now = time.GetUtcNow();
         var recent = await db.Users.CountAsync(u => u.MigratedAt >= now.AddDays(-RateDays), cancellationToken);
         DateOnly? finish = remainingTotal is { } left && recent > 0
