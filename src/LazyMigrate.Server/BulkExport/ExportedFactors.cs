@@ -36,11 +36,21 @@ public sealed class ExportedFactors
         }
     }
 
-    /// <summary>The factors of a batch of users, in two queries.</summary>
+    /// <summary>The factors of a batch of users, in four queries.</summary>
     public static async Task<Dictionary<Guid, ExportedFactors>> ReadAsync(LazyMigrateDbContext db, MfaCarryOver carryOver, IReadOnlyList<User> users, CancellationToken cancellationToken)
     {
-        var enabled = users.Where(u => u.TwoFactorEnabled).Select(u => u.Id).ToList();
         var ids = users.Select(u => u.Id).ToList();
+        // Two-factor sign-in on says only that some factor is: a passkey turns it on too, and a user with passkeys may
+        // have an authenticator key from an enrolment never confirmed. Such a key is no factor and must not become one
+        // in the next system. As at sign-in (MfaFactors.HasAuthenticatorAsync), the authenticator is on when its record
+        // exists, or, for rows from before the records, when no passkey could have turned two-factor sign-in on.
+        var withPasskeys = await db.Set<UserPasskey>().AsNoTracking()
+            .Where(p => ids.Contains(p.UserId)).Select(p => p.UserId).Distinct().ToListAsync(cancellationToken);
+        var withRecords = await db.MfaFactors.AsNoTracking()
+            .Where(f => ids.Contains(f.UserId) && f.Kind == MfaFactorKind.Authenticator).Select(f => f.UserId).ToListAsync(cancellationToken);
+        var enabled = users
+            .Where(u => u.TwoFactorEnabled && (withRecords.Contains(u.Id) || !withPasskeys.Contains(u.Id)))
+            .Select(u => u.Id).ToList();
         var keys = await db.UserTokens.AsNoTracking()
             .Where(t => enabled.Contains(t.UserId) && t.LoginProvider == ProtectedUserStore.InternalLoginProvider && t.Name == ProtectedUserStore.AuthenticatorKeyTokenName)
             .Select(t => new { t.UserId, t.Value })

@@ -3,9 +3,12 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LazyMigrate.Server.Audit;
+using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Tests.Fixtures;
 using LazyMigrate.Testing;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using OtpNet;
 
 namespace LazyMigrate.Server.Tests.Mfa;
@@ -123,5 +126,33 @@ public class BulkMfaTests(BulkImportFixture fixture) : IClassFixture<BulkImportF
         Assert.Contains("TOTP secret", errors, StringComparison.Ordinal);
         Assert.DoesNotContain("secret1", errors, StringComparison.Ordinal);
         Assert.False(await fixture.WithDatabaseAsync(db => db.Users.AnyAsync(u => u.Email == users[0].Email)));
+    }
+
+    [Fact]
+    public async Task Export_OfAPasskeyUserWithAnAuthenticatorKeyNeverConfirmed_WritesNoTotpFactor()
+    {
+        // Visiting the security page creates an authenticator key before any code confirms it; a passkey turns
+        // two-factor sign-in on. The key is no factor, so the next system must not get it as one.
+        var user = await fixture.Server.Services.CreateUserAsync();
+        await using (var scope = fixture.Server.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<User>>();
+            var row = await users.FindByIdAsync(user.Id.ToString()) ?? throw new InvalidOperationException("No such user.");
+            Assert.True((await users.ResetAuthenticatorKeyAsync(row)).Succeeded);
+            Assert.False(string.IsNullOrEmpty(await users.GetAuthenticatorKeyAsync(row)));
+            var credentialId = Guid.NewGuid().ToByteArray();
+            var passkey = new UserPasskeyInfo(credentialId, System.Security.Cryptography.SHA512.HashData(credentialId), DateTimeOffset.UtcNow, 0, ["internal"],
+                isUserVerified: true, isBackupEligible: false, isBackedUp: false, attestationObject: [0xa0], clientDataJson: "{}"u8.ToArray());
+            Assert.True((await users.AddOrUpdatePasskeyAsync(row, passkey)).Succeeded);
+            Assert.True((await users.SetTwoFactorEnabledAsync(row, true)).Succeeded);
+        }
+
+        using var api = await fixture.ApiAsync();
+        using var start = await api.PostAsync("/api/v1/jobs/users-exports", null, TestContext.Current.CancellationToken);
+        var export = JsonDocument.Parse(await start.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("id").GetGuid();
+        Assert.Equal("Completed", (await api.WaitForEndAsync(export)).GetProperty("state").GetString());
+        var file = await api.GetStringAsync($"/api/v1/jobs/{export}/file", TestContext.Current.CancellationToken);
+        var line = file.Split('\n').Select(l => l.Length == 0 ? null : JsonNode.Parse(l)).Single(l => l?["user_id"]?.GetValue<string>() == user.Id.ToString())!;
+        Assert.Null(line["mfa_factors"]);
     }
 }
