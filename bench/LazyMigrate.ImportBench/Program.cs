@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using LazyMigrate.Server.BulkImport;
 using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Jobs;
@@ -24,6 +26,7 @@ using Npgsql;
 internal static class ImportBenchmark
 {
     private static readonly string[] Formats = ["jsonl", "json", "csv", "fusionauth", "pull"];
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static async Task Main(string[] args)
     {
@@ -191,25 +194,38 @@ internal static class ImportBenchmark
         var users = format == "fusionauth"
             ? SampleUserFiles.Users(rows, tag, SampleHash.Bcrypt, SampleHash.None)
             : SampleUserFiles.Users(rows, tag, SampleHash.Md5, SampleHash.Sha256, SampleHash.Bcrypt, SampleHash.None);
+        // Written 10,000 users at a time: the bench's own copy of a whole file would stay in its heap and hide the import's growth.
         await using var writer = new StreamWriter(file);
+        var chunks = users.Chunk(10_000).ToList();
         switch (format)
         {
             case "jsonl":
-                foreach (var chunk in users.Chunk(10_000))
+                foreach (var chunk in chunks)
                 {
                     await writer.WriteAsync(SampleUserFiles.JsonLines(chunk));
                 }
 
                 break;
             case "csv":
-                var csv = SampleUserFiles.Csv(users);
-                await writer.WriteAsync(csv);
-                break;
-            case "json":
-                await writer.WriteAsync(SampleUserFiles.Auth0Json(users));
+                for (var i = 0; i < chunks.Count; i++)
+                {
+                    var csv = SampleUserFiles.Csv(chunks[i]);
+                    await writer.WriteAsync(i == 0 ? csv : csv[(csv.IndexOf('\n') + 1)..]);
+                }
+
                 break;
             default:
-                await writer.WriteAsync(SampleUserFiles.FusionAuth(users));
+                // Auth0's array, or FusionAuth's body: the same rows as the shared generator writes, one chunk's elements at a time.
+                await writer.WriteAsync(format == "json" ? "[\n" : "{\n  \"validateDbConstraints\" : false,\n  \"users\" : [\n");
+                for (var i = 0; i < chunks.Count; i++)
+                {
+                    var elements = format == "json"
+                        ? chunks[i].Select(u => SampleUserFiles.Auth0(u).ToJsonString())
+                        : JsonNode.Parse(SampleUserFiles.FusionAuth(chunks[i]))!["users"]!.AsArray().Select(u => u!.ToJsonString(Indented));
+                    await writer.WriteAsync((i == 0 ? "" : ",\n") + string.Join(",\n", elements));
+                }
+
+                await writer.WriteAsync(format == "json" ? "\n]\n" : "\n  ]\n}\n");
                 break;
         }
     }
