@@ -19,8 +19,9 @@ internal static class JsonElementStream
 
     /// <param name="arrayProperty">Null: the document is the array; else the top-level property that holds it.</param>
     /// <param name="topLevel">Called with each other top-level scalar property (FusionAuth's defaults) before the array.</param>
+    /// <param name="values">False: the elements are only counted (each is skipped over, no document is built), and come with no value.</param>
     public static async IAsyncEnumerable<JsonLineElement> ReadAsync(Stream stream, string? arrayProperty, Action<string, JsonElement>? topLevel,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        bool values, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
         try
@@ -38,7 +39,7 @@ internal static class JsonElementStream
             while (true)
             {
                 var progressed = Step(buffer.AsSpan(0, length), final, ref state, out var consumed, out var element, ref scan, ref lineAtScan,
-                    elementDepth, arrayProperty, ref inArray, ref arrayDone, ref property, topLevel);
+                    elementDepth, arrayProperty, ref inArray, ref arrayDone, ref property, topLevel, values);
                 if (element is { } found)
                 {
                     yield return found;
@@ -94,12 +95,12 @@ internal static class JsonElementStream
     /// </summary>
     private static bool Step(ReadOnlySpan<byte> data, bool final, ref JsonReaderState state, out int consumed, out JsonLineElement? element,
         ref int scan, ref long lineAtScan, int elementDepth, string? arrayProperty, ref bool inArray, ref bool arrayDone, ref string? property,
-        Action<string, JsonElement>? topLevel)
+        Action<string, JsonElement>? topLevel, bool values)
     {
         try
         {
             return Tokens(data, final, ref state, out consumed, out element, ref scan, ref lineAtScan, elementDepth, arrayProperty, ref inArray,
-                ref arrayDone, ref property, topLevel);
+                ref arrayDone, ref property, topLevel, values);
         }
         catch (JsonException ex) when (ex.LineNumber is { } line)
         {
@@ -110,7 +111,7 @@ internal static class JsonElementStream
 
     private static bool Tokens(ReadOnlySpan<byte> data, bool final, ref JsonReaderState state, out int consumed, out JsonLineElement? element,
         ref int scan, ref long lineAtScan, int elementDepth, string? arrayProperty, ref bool inArray, ref bool arrayDone, ref string? property,
-        Action<string, JsonElement>? topLevel)
+        Action<string, JsonElement>? topLevel, bool values)
     {
         var reader = new Utf8JsonReader(data, final, state);
         element = null;
@@ -209,6 +210,23 @@ internal static class JsonElementStream
             }
 
             var start = (int)reader.TokenStartIndex;
+            if (!values)
+            {
+                if (!reader.TrySkip())
+                {
+                    state = before;
+                    consumed = beforeConsumed;
+                    return consumed > 0;
+                }
+
+                lineAtScan += CountLines(data[scan..start]);
+                scan = start;
+                element = new JsonLineElement(lineAtScan, default);
+                state = reader.CurrentState;
+                consumed = (int)reader.BytesConsumed;
+                return true;
+            }
+
             if (!JsonDocument.TryParseValue(ref reader, out var document))
             {
                 // The element goes on past the buffer: resume at its start once more has been read.

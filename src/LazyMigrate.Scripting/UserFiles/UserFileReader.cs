@@ -22,7 +22,7 @@ public static class UserFileReader
         switch (format)
         {
             case UserFileFormat.Auth0:
-                await foreach (var element in JsonElementStream.ReadAsync(stream, null, null, cancellationToken))
+                await foreach (var element in JsonElementStream.ReadAsync(stream, null, null, values: true, cancellationToken))
                 {
                     if (index++ >= skip)
                     {
@@ -33,7 +33,7 @@ public static class UserFileReader
                 break;
             case UserFileFormat.FusionAuth:
                 var defaults = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
-                await foreach (var element in JsonElementStream.ReadAsync(stream, "users", (name, value) => defaults[name] = value, cancellationToken))
+                await foreach (var element in JsonElementStream.ReadAsync(stream, "users", (name, value) => defaults[name] = value, values: true, cancellationToken))
                 {
                     if (index++ >= skip)
                     {
@@ -85,7 +85,7 @@ public static class UserFileReader
         switch (format)
         {
             case UserFileFormat.Auth0 or UserFileFormat.FusionAuth:
-                await foreach (var _ in JsonElementStream.ReadAsync(stream, format == UserFileFormat.Auth0 ? null : "users", null, cancellationToken))
+                await foreach (var _ in JsonElementStream.ReadAsync(stream, format == UserFileFormat.Auth0 ? null : "users", null, values: false, cancellationToken))
                 {
                     count++;
                 }

@@ -7,8 +7,8 @@ namespace LazyMigrate.Server.BulkImport;
 /// <summary>
 /// An import job's work: counts the source's rows once (for progress), then writes the source page by page from the
 /// checkpoint, at the job's rate, until the source ends or the job stops being this node's. The rate is kept here, for
-/// every source: the next page is read only after this one is written, so a pull import asks its legacy system at
-/// the same pace (at most one page ahead).
+/// every source, on the reads: a pull import asks its legacy system at that pace, and the writes follow at most one
+/// page behind.
 /// </summary>
 public sealed class UserImportWork(
     IServiceProvider services,
@@ -36,30 +36,61 @@ public sealed class UserImportWork(
         }
 
         var started = time.GetTimestamp();
-        long written = 0;
-        await foreach (var page in source.ReadAsync(job.Checkpoint, cancellationToken))
+        long read = 0;
+        using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        await using var pages = source.ReadAsync(job.Checkpoint, reading.Token).GetAsyncEnumerator(reading.Token);
+        var next = ReadAheadAsync(pages, options.Rate, read, started, reading.Token);
+        try
         {
-            if (options.Rate is { } rate)
+            while (await next is { } page)
             {
-                // Paced over the whole run, not per page: a slow page is not followed by a burst beyond the rate. The one
-                // pace of the job: sources do not pace themselves.
-                var due = TimeSpan.FromSeconds((double)written / rate) - time.GetElapsedTime(started);
+                // The next page is read and parsed while this one is written: parsing and PostgreSQL use both cores.
+                read += page.Rows.Count;
+                next = ReadAheadAsync(pages, options.Rate, read, started, reading.Token);
+                if (await writer.WriteAsync(job, page, cancellationToken) is not { } outcome)
+                {
+                    logger.LogInformation("Import job {JobId} stops: it is no longer running on this node", job.Id);
+                    return;
+                }
+
+                metrics.Written(job.Connection, job.Source, outcome);
+                job.Checkpoint = page.Checkpoint;
+            }
+        }
+        finally
+        {
+            // The source is disposed only once no read is under way. A page read ahead of a job that stopped is not
+            // needed any more: whatever ended its read (the cancellation here, a broken file) changes nothing; an error
+            // that stopped the loop itself is already on its way out.
+            await reading.CancelAsync();
+            try
+            {
+                await next;
+            }
+            catch (Exception ex)
+            {
+                logger.LogDebug(ex, "Import job {JobId}: the page read ahead was dropped", job.Id);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The source's next page, or null at its end, on another thread. At the job's rate, the page is asked for only when
+    /// it is due: paced over the whole run, not per page, so a slow page is not followed by a burst beyond the rate.
+    /// The one pace of the job: sources do not pace themselves.
+    /// </summary>
+    private Task<ImportPage?> ReadAheadAsync(IAsyncEnumerator<ImportPage> pages, int? rate, long read, long started, CancellationToken cancellationToken) =>
+        Task.Run(async () =>
+        {
+            if (rate is { } perSecond)
+            {
+                var due = TimeSpan.FromSeconds((double)read / perSecond) - time.GetElapsedTime(started);
                 if (due > TimeSpan.Zero)
                 {
                     await Task.Delay(due, time, cancellationToken);
                 }
             }
 
-            if (await writer.WriteAsync(job, page, cancellationToken) is not { } outcome)
-            {
-                logger.LogInformation("Import job {JobId} stops: it is no longer running on this node", job.Id);
-                return;
-            }
-
-            metrics.Written(job.Connection, job.Source, outcome);
-
-            written += page.Rows.Count;
-            job.Checkpoint = page.Checkpoint;
-        }
-    }
+            return await pages.MoveNextAsync() ? pages.Current : null;
+        }, cancellationToken);
 }

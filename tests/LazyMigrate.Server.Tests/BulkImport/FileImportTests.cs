@@ -110,6 +110,39 @@ public sealed class FileImportTests(BulkImportFixture fixture) : IClassFixture<B
     }
 
     [Fact]
+    public async Task RowsOfOnePage_ThatRepeatAnEarlierRowsKeys_AreDecidedAsIfWrittenOneByOne()
+    {
+        var tag = Guid.NewGuid().ToString("N")[..10];
+        string Row(string id, string email, string username) => $$"""{"user_id":"{{id}}-{{tag}}","email":"{{email}}-{{tag}}@bulk.example","username":"{{username}}-{{tag}}"}""";
+        var lines = new[]
+        {
+            Row("a", "first", "first"),
+            Row("a", "second", "second"),   // the identity of line 1: already here by then
+            Row("c", "first", "third"),     // line 1's address: another identity of the user line 1 created
+            Row("d", "fourth", "first"),    // line 1's username
+            Row("e", "fifth", "fifth"),
+        };
+        using var api = await fixture.ApiAsync();
+
+        var job = await api.WaitForEndAsync(await api.StartImportAsync(string.Join('\n', lines) + "\n"));
+
+        Assert.Equal((5L, 2L, 1L, 1L, 1L), (job.Count("processed"), job.Count("created"), job.Count("linked"), job.Count("skipped"), job.Count("refused")));
+        Assert.Equal(1, job.GetProperty("refusedByReason").GetProperty("UsernameTaken").GetInt64());
+        var identities = await fixture.WithDatabaseAsync(db => db.UserIdentities.AsNoTracking()
+            .Where(i => i.Connection == "legacy" && i.LegacyId.EndsWith("-" + tag))
+            .Join(db.Users, i => i.UserId, u => u.Id, (i, u) => new { i.LegacyId, i.Origin, u.Email })
+            .OrderBy(i => i.LegacyId).ToListAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(
+            [($"a-{tag}", LazyMigrate.Server.Identities.IdentityOrigin.Imported, $"first-{tag}@bulk.example"),
+             ($"c-{tag}", LazyMigrate.Server.Identities.IdentityOrigin.Linked, $"first-{tag}@bulk.example"),
+             ($"e-{tag}", LazyMigrate.Server.Identities.IdentityOrigin.Imported, $"fifth-{tag}@bulk.example")],
+            identities.Select(i => (i.LegacyId, i.Origin, i.Email)));
+
+        var again = await api.WaitForEndAsync(await api.StartImportAsync(string.Join('\n', lines) + "\n"));
+        Assert.Equal((5L, 0L, 0L, 4L, 1L), (again.Count("processed"), again.Count("created"), again.Count("linked"), again.Count("skipped"), again.Count("refused")));
+    }
+
+    [Fact]
     public async Task Identities_OfAnExportedRow_ComeBackLinkedToTheUserItCreates()
     {
         var tag = Guid.NewGuid().ToString("N")[..10];
