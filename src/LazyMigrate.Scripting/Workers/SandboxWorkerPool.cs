@@ -307,7 +307,8 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
     /// </summary>
     private void Trim()
     {
-        if (_stopping.IsCancellationRequested)
+        // A warm-up in progress asked for its workers: they are not a burst's leftovers.
+        if (_stopping.IsCancellationRequested || _warmUp.CurrentCount == 0)
         {
             return;
         }
