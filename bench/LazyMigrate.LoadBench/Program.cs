@@ -56,7 +56,7 @@ internal static partial class Program
             var migrated = await SeedMigratedUsersAsync(storeConnection, hash);
             Console.Error.WriteLine($"server ready: {server}; {migrated.Length} migrated users, {legacyUsers.Length} legacy users");
 
-            // Idle: after start-up and seeding, with the warm sandbox workers running, before any load.
+            // Idle: after start-up and seeding, before any load (sandbox workers start at the first sign-in page or script call, unless WarmOnStart).
             await Task.Delay(TimeSpan.FromSeconds(5));
             var idle = ProcessTree.ResidentBytes(server.Id);
 
@@ -187,7 +187,8 @@ internal static partial class Program
             report.Reference("first sign-ins with import/s (form, 8 concurrent)", "bcrypt-10 verify + native hash", bound.PerSecond, bound.ToString());
 
             var loaded = ProcessTree.ResidentBytes(server.Id);
-            report.Memory(idle, loaded);
+            await Task.Delay(TimeSpan.FromSeconds(Report.SettleSeconds));
+            report.Memory(idle, loaded, ProcessTree.ResidentBytes(server.Id));
             report.Note($"load average at end: {LoadAverage()}");
             report.Print();
             return 0;

@@ -77,6 +77,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
         settings["LazyMigrate:ForwardedHeaders:KnownProxies:0"] = "127.0.0.1";
         // Each node keeps as many workers ready as the cluster's limit, so workers never hold a burst below it.
         settings["LazyMigrate:Sandbox:WarmWorkers"] = LegacyConcurrencyLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["LazyMigrate:Sandbox:WarmOnStart"] = "true";
         settings["LazyMigrate:Jobs:PollInterval"] = "00:00:00.200";
         settings["LazyMigrate:Jobs:LeaseDuration"] = "00:00:03";
         foreach (var (key, value) in settings)

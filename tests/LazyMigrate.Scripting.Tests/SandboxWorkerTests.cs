@@ -56,6 +56,27 @@ public sealed class SandboxWorkerTests(SandboxPoolFixture fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task WorkersNoLongerNeeded_AreRetired_DownToTheWarmOnes_AndThePoolStillServes()
+    {
+        await using var pool = new SandboxWorkerPool(new SandboxOptions { MaxWorkers = 3, WarmWorkers = 1, IdleTimeout = TimeSpan.FromMilliseconds(200) });
+        await pool.WarmUpAsync(3, TestContext.Current.CancellationToken);
+
+        // No call needs them: the two beyond the warm one go, the warm one stays.
+        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(50));
+        for (var until = DateTime.UtcNow.AddMinutes(1); pool.Statistics.Live > 1 && DateTime.UtcNow < until;)
+        {
+            await poll.WaitForNextTickAsync(TestContext.Current.CancellationToken);
+        }
+
+        Assert.Equal(1, pool.Statistics.Live);
+        Assert.Equal(3, pool.Statistics.Started);
+        Assert.Equal(2, pool.Statistics.Trimmed);
+
+        var (result, _) = await Sandbox.TimedLoginAsync(new SandboxedLegacyUserScripts(pool), Sandbox.Connection(Sandbox.HealthyScript));
+        Sandbox.AssertFound(result);
+    }
+
+    [Fact]
     public async Task HostCallThatNeverReturns_IsKilledAtDeadlinePlusGrace_AsTimeout()
     {
         // An endless query on a driver that runs it on the calling thread and does not stop at the token (SQLite's

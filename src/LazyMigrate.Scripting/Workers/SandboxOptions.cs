@@ -18,6 +18,19 @@ public sealed class SandboxOptions
     /// <summary>Workers started ahead of demand (and restarted when one exits), so a login never waits for a start.</summary>
     public int WarmWorkers { get; set; } = 1;
 
+    /// <summary>
+    /// Start the warm workers with the server. Off by default: a worker is about 75 MB held from start-up on, so the
+    /// server starts them when first needed instead, in the background (the sign-in page's first view, while the
+    /// person types, or the first script call).
+    /// </summary>
+    public bool WarmOnStart { get; set; }
+
+    /// <summary>
+    /// Workers started for a burst of calls are retired once the pool has needed fewer of them for this long, down to
+    /// <see cref="WarmWorkers"/>: a worker is about 75 MB of resident memory however little it does. Zero keeps them.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(15);
+
     /// <summary>A worker is replaced after this many calls.</summary>
     public int MaxCallsPerWorker { get; set; } = 10_000;
 

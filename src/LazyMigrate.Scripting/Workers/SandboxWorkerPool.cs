@@ -5,13 +5,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace LazyMigrate.Scripting.Workers;
 
 /// <summary>What the pool has done so far; tests and the log read it.</summary>
-public sealed record SandboxPoolStatistics(int Live, int Idle, long Started, long Crashed, long Killed, long Recycled, long Calls, IReadOnlyList<int> ProcessIds);
+/// <param name="Trimmed">Idle workers retired because the burst that needed them was over (not counted in <paramref name="Recycled"/>).</param>
+public sealed record SandboxPoolStatistics(int Live, int Idle, long Started, long Crashed, long Killed, long Recycled, long Calls, IReadOnlyList<int> ProcessIds, long Trimmed = 0);
 
 /// <summary>
 /// Supervises the sandbox worker processes: starts them on demand up to <see cref="SandboxOptions.MaxWorkers"/>,
 /// keeps <see cref="SandboxOptions.WarmWorkers"/> ready, replaces one that exits, retires one after N calls or M MB
-/// or when its last call left it unfit, and kills one whose call is past its deadline plus the grace. Thread-safe;
-/// one per process.
+/// or when its last call left it unfit, retires the ones a burst needed once it is over (<see cref="SandboxOptions.IdleTimeout"/>),
+/// and kills one whose call is past its deadline plus the grace. Thread-safe; one per process.
 /// </summary>
 public sealed class SandboxWorkerPool : IAsyncDisposable
 {
@@ -29,6 +30,10 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
     private long _recycled;
     private long _calls;
     private int _warming;
+    private long _trimmed;
+    private int _busy;
+    private int _busyPeak;
+    private readonly Timer? _trim;
 
     public SandboxWorkerPool(SandboxOptions options, ILogger<SandboxWorkerPool>? logger = null)
     {
@@ -36,6 +41,10 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
         _options = options;
         _logger = logger ?? NullLogger<SandboxWorkerPool>.Instance;
         _slots = new SemaphoreSlim(Math.Max(1, options.MaxWorkers));
+        if (options.IdleTimeout > TimeSpan.Zero)
+        {
+            _trim = new Timer(_ => Trim(), null, options.IdleTimeout, options.IdleTimeout);
+        }
     }
 
     public SandboxOptions Options => _options;
@@ -48,7 +57,8 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
         Interlocked.Read(ref _killed),
         Interlocked.Read(ref _recycled),
         Interlocked.Read(ref _calls),
-        [.. _live.Keys.Order()]);
+        [.. _live.Keys.Order()],
+        Interlocked.Read(ref _trimmed));
 
     /// <summary>Starts workers until <see cref="SandboxOptions.WarmWorkers"/> are idle and ready.</summary>
     public Task WarmUpAsync(CancellationToken cancellationToken = default) => WarmUpAsync(_options.WarmWorkers, cancellationToken);
@@ -78,6 +88,9 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
             _warmUp.Release();
         }
     }
+
+    /// <summary>Starts the warm workers in the background if they are not running, without waiting for them.</summary>
+    public void EnsureWarm() => Replenish();
 
     /// <summary>Takes a ready worker for one call, waiting for a free one within <paramref name="cancellationToken"/>.</summary>
     internal async Task<SandboxWorkerProcess> AcquireAsync(CancellationToken cancellationToken)
@@ -137,6 +150,7 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
 
                 Interlocked.Increment(ref _calls);
                 worker.Calls++;
+                MarkBusy();
                 return worker;
             }
         }
@@ -155,6 +169,7 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
             {
                 Interlocked.Increment(ref _calls);
                 idle.Calls++;
+                MarkBusy();
                 worker = idle;
                 return true;
             }
@@ -169,6 +184,7 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
     /// <summary>Gives a worker back after its call: kept warm when healthy, otherwise retired (and replaced).</summary>
     internal void Release(SandboxWorkerProcess worker, bool unfit)
     {
+        Interlocked.Decrement(ref _busy);
         try
         {
             if (!worker.IsAlive)
@@ -218,6 +234,11 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
         }
 
         await _stopping.CancelAsync();
+        if (_trim is not null)
+        {
+            await _trim.DisposeAsync();
+        }
+
         foreach (var worker in _live.Values)
         {
             worker.Kill();
@@ -265,6 +286,40 @@ public sealed class SandboxWorkerPool : IAsyncDisposable
         if (_live.TryRemove(worker.ProcessId, out _))
         {
             worker.Dispose();
+        }
+    }
+
+    private void MarkBusy()
+    {
+        var busy = Interlocked.Increment(ref _busy);
+        for (var peak = Volatile.Read(ref _busyPeak); busy > peak; peak = Volatile.Read(ref _busyPeak))
+        {
+            if (Interlocked.CompareExchange(ref _busyPeak, busy, peak) == peak)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Every <see cref="SandboxOptions.IdleTimeout"/>: keeps as many workers as were busy at once since the last
+    /// time, plus the warm ones, and retires idle ones beyond that. A worker is retired idle, never during a call.
+    /// </summary>
+    private void Trim()
+    {
+        // A warm-up in progress asked for its workers: they are not a burst's leftovers.
+        if (_stopping.IsCancellationRequested || _warmUp.CurrentCount == 0)
+        {
+            return;
+        }
+
+        var peak = Interlocked.Exchange(ref _busyPeak, Math.Max(0, Volatile.Read(ref _busy)));
+        var keep = Math.Min(_options.MaxWorkers, peak + _options.WarmWorkers);
+        for (var extra = _live.Count - keep; extra > 0 && _idle.Count > _options.WarmWorkers && _idle.TryPop(out var worker); extra--)
+        {
+            _logger.LogInformation("Sandbox worker {ProcessId} retired: not needed since the last burst of calls", worker.ProcessId);
+            Interlocked.Increment(ref _trimmed);
+            Retire(worker);
         }
     }
 

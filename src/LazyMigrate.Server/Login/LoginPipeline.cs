@@ -187,10 +187,7 @@ public sealed class LoginPipeline(
         {
             if (recordLastLogin)
             {
-                // A plain UPDATE, not UserManager.UpdateAsync: concurrent sign-ins of one user must not fail on its concurrency stamp.
-                var now = time.GetUtcNow();
-                await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(set => set.SetProperty(u => u.LastLoginAt, now), cancellationToken);
-                user.LastLoginAt = now;
+                await WriteLastLoginAsync(user, time.GetUtcNow(), cancellationToken);
             }
 
             await http.HttpContext!.SignInAsync(IdentityConstants.TwoFactorUserIdScheme, SecondFactorSignIn.PendingPrincipal(user));
@@ -237,6 +234,12 @@ public sealed class LoginPipeline(
             }
         }
 
+        await WriteLastLoginAsync(user, now, cancellationToken);
+    }
+
+    /// <summary>A plain UPDATE of the one column, not UserManager.UpdateAsync: concurrent sign-ins of one user must not fail on its concurrency stamp.</summary>
+    private async Task WriteLastLoginAsync(User user, DateTimeOffset now, CancellationToken cancellationToken)
+    {
         await db.Users.Where(u => u.Id == user.Id).ExecuteUpdateAsync(set => set.SetProperty(u => u.LastLoginAt, now), cancellationToken);
         user.LastLoginAt = now;
     }

@@ -1,4 +1,5 @@
 using LazyMigrate.Server.Data;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenIddict.Server;
 using OpenIddict.Server.AspNetCore;
@@ -20,8 +21,10 @@ public static class OidcExtensions
             {
                 options.UseEntityFrameworkCore().UseDbContext<LazyMigrateDbContext>();
 
-                // Client secrets verified once a minute, not on every token request (VerifiedClientSecrets says why it is safe).
+                // Client secrets verified once a minute, not on every token request (VerifiedClientSecrets says why it
+                // is safe); clients and scopes read once until one changes, on any node (OidcEntityCache).
                 options.ReplaceApplicationManager(typeof(CachingApplicationManager<>));
+                options.ReplaceScopeManager(typeof(CachingScopeManager<>));
             })
             .AddServer(options =>
             {
@@ -127,6 +130,9 @@ public static class OidcExtensions
             .Configure<IOptions<OidcOptions>>((aspNet, connect) => aspNet.DisableTransportSecurityRequirement = connect.Value.AllowHttp);
 
         services.AddSingleton<VerifiedClientSecrets>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<OidcEntityCache>();
+        services.AddHostedService<OidcEntityChangeListener>();
         services.AddScoped<IDatabaseSeeder, ServerKeyGenerator>();
         services.AddScoped<IDatabaseSeeder, ApiScopeSeeder>();
         services.AddScoped<IDatabaseSeeder, ClientSeeder>();

@@ -22,6 +22,12 @@ public sealed class OidcOptions
     /// </summary>
     public bool StoreClientCredentialsTokens { get; set; } = true;
 
+    /// <summary>
+    /// The longest a node serves a client or scope from memory (OidcEntityCache). Changes reach every node at once through
+    /// PostgreSQL notifications; this bounds an entry's age even so. Zero reads them from the database on every request.
+    /// </summary>
+    public TimeSpan ClientCacheLifetime { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often expired and redeemed tokens and dead authorizations are deleted.</summary>
     public TimeSpan PruneInterval { get; set; } = TimeSpan.FromHours(1);
 

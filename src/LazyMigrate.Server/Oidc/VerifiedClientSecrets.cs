@@ -1,9 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Options;
-using OpenIddict.Abstractions;
-using OpenIddict.Core;
 
 namespace LazyMigrate.Server.Oidc;
 
@@ -45,31 +42,5 @@ public sealed class VerifiedClientSecrets : IDisposable
         CryptographicOperations.ZeroMemory(input);
         CryptographicOperations.ZeroMemory(presented);
         return key;
-    }
-}
-
-/// <summary>OpenIddict's application manager with <see cref="VerifiedClientSecrets"/> in front of its secret verification.</summary>
-public sealed class CachingApplicationManager<TApplication>(
-    IOpenIddictApplicationCache<TApplication> cache,
-    ILogger<OpenIddictApplicationManager<TApplication>> logger,
-    IOptionsMonitor<OpenIddictCoreOptions> options,
-    IOpenIddictApplicationStore<TApplication> store,
-    VerifiedClientSecrets verified)
-    : OpenIddictApplicationManager<TApplication>(cache, logger, options, store) where TApplication : class
-{
-    protected override async ValueTask<bool> ValidateClientSecretAsync(string secret, string comparand, CancellationToken cancellationToken = default)
-    {
-        if (verified.IsKnown(secret, comparand))
-        {
-            return true;
-        }
-
-        if (!await base.ValidateClientSecretAsync(secret, comparand, cancellationToken))
-        {
-            return false;
-        }
-
-        verified.Remember(secret, comparand);
-        return true;
     }
 }

@@ -72,6 +72,8 @@ public static class TestClients
             // Dozens of test servers share two cores: none starts a sandbox worker before it runs a script (fixtures
             // with legacy connections warm one explicitly), since each start is seconds of CPU for everyone.
             ["LazyMigrate:Sandbox:WarmWorkers"] = "0",
+            // ...and a worker a fixture warmed stays for the class's tests, whose short deadlines must not pay for a start.
+            ["LazyMigrate:Sandbox:IdleTimeout"] = "00:00:00",
         };
         for (var i = 0; i < All.Count; i++)
         {
