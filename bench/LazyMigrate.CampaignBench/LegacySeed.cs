@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using Konscious.Security.Cryptography;
 using LazyMigrate.Scripting.Crypto;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
+using NSec.Cryptography;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -35,7 +35,7 @@ internal sealed record LegacyUser(
 
 /// <summary>
 /// The legacy database: N users with mixed hash formats, every hash computed in parallel by a maintained library
-/// (BCrypt.Net-Next, .NET's PBKDF2/SHA-256/MD5, Konscious Argon2, ASP.NET Core Identity's hasher; phpass by the
+/// (BCrypt.Net-Next, .NET's PBKDF2/SHA-256/MD5, libsodium Argon2 through NSec, ASP.NET Core Identity's hasher; phpass by the
 /// product's own verifier's encoder, which its tests check against passlib and hashcat vectors), at low work factors
 /// so seeding stays quick, written with one binary COPY. Every user's password is a function of the index, so the
 /// audit can sign anyone in.
@@ -168,6 +168,9 @@ internal static class LegacySeed
 
     // The legacy systems' own weak hashes, reproduced to seed their database: never used to protect anything here.
 #pragma warning disable CA5351
+    private static readonly PasswordBasedKeyDerivationAlgorithm SeedArgon2 = PasswordBasedKeyDerivationAlgorithm.Argon2id(
+        new Argon2Parameters { DegreeOfParallelism = 1, MemorySize = 1024, NumberOfPasses = 1 });
+
     private static (string? Hash, string? Salt) Hash(LegacyUser user)
     {
         var password = Encoding.UTF8.GetBytes(user.Password);
@@ -186,10 +189,9 @@ internal static class LegacySeed
                 var key = Rfc2898DeriveBytes.Pbkdf2(password, salt, 1_000, HashAlgorithmName.SHA256, 32);
                 return ($"$pbkdf2-sha256$i=1000,l=32${B64(salt)}${B64(key)}", null);
             case HashFormat.Argon2:
-                using (var argon2 = new Argon2id(password) { Salt = salt, Iterations = 1, MemorySize = 1024, DegreeOfParallelism = 1 })
-                {
-                    return ($"$argon2id$v=19$m=1024,t=1,p=1${B64(salt)}${B64(argon2.GetBytes(32))}", null);
-                }
+                // libsodium, not Konscious: Konscious blocks on tasks of its own inside each hash, which starves the
+                // thread pool when hashes run in parallel (100,000 seeded users stalled with 850 threads).
+                return ($"$argon2id$v=19$m=1024,t=1,p=1${B64(salt)}${B64(SeedArgon2.DeriveBytes(password, salt, 32))}", null);
 
             case HashFormat.Phpass:
                 // 2^7 rounds, phpass's minimum; an 8-character salt from crypt's alphabet.

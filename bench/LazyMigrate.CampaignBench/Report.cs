@@ -84,7 +84,7 @@ internal sealed class Screenshots : IAsyncDisposable
         await page.GotoAsync(new Uri(server, "Account/Login?ReturnUrl=%2Fconsole").AbsoluteUri);
         await page.GetByLabel("Email or username").FillAsync(email);
         await page.GetByLabel("Password").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in", Exact = true }).ClickAsync();
         await page.WaitForURLAsync("**/console", new PageWaitForURLOptions { Timeout = 120_000 });
         return new Screenshots(playwright, browser, page, server, directory);
     }
