@@ -48,6 +48,43 @@ internal static class ProcessTree
         return (total, tree.Count);
     }
 
+    /// <summary>
+    /// CPU time so far (user + system) of the server itself, of each of its descendants (the sandbox workers) and of
+    /// every PostgreSQL process on this machine: the difference of two readings splits a run's CPU between them. A
+    /// worker that exits between the readings takes its time with it.
+    /// </summary>
+    public static CpuReading Cpu(int root)
+    {
+        var stats = new Dictionary<int, (int Parent, string Name, double Seconds)>();
+        foreach (var directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(directory), out var pid) && TryRead(Path.Combine(directory, "stat")) is { } stat)
+            {
+                var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                // utime and stime, fields 14 and 15 of stat, in clock ticks of 1/100 s.
+                var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+                stats[pid] = (int.Parse(fields[1], CultureInfo.InvariantCulture), name, ticks / 100.0);
+            }
+        }
+
+        var descendants = new Dictionary<int, double>();
+        for (var grew = true; grew;)
+        {
+            grew = false;
+            foreach (var (pid, (parent, _, seconds)) in stats)
+            {
+                if ((parent == root || descendants.ContainsKey(parent)) && descendants.TryAdd(pid, seconds))
+                {
+                    grew = true;
+                }
+            }
+        }
+
+        var postgres = stats.Values.Where(s => s.Name == "postgres").Sum(s => s.Seconds);
+        return new CpuReading(stats.TryGetValue(root, out var server) ? server.Seconds : 0, descendants, postgres);
+    }
+
     private static string? TryRead(string path)
     {
         try
@@ -63,6 +100,17 @@ internal static class ProcessTree
             return null;
         }
     }
+}
+
+/// <summary>One reading of <see cref="ProcessTree.Cpu"/>, in seconds.</summary>
+internal sealed record CpuReading(double Server, IReadOnlyDictionary<int, double> Workers, double Postgres)
+{
+    /// <summary>What the run between two readings cost each: workers started in between count from zero.</summary>
+    public string Since(CpuReading before, long requests) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"CPU in the run: server {Server - before.Server:F1} s, sandbox workers {Workers.Sum(w => w.Value - before.Workers.GetValueOrDefault(w.Key)):F1} s "
+            + $"({Workers.Keys.Count(pid => !before.Workers.ContainsKey(pid))} started, {Workers.Count} at the end), PostgreSQL {Postgres - before.Postgres:F1} s; "
+            + $"{1000 * (Server - before.Server + Workers.Sum(w => w.Value - before.Workers.GetValueOrDefault(w.Key)) + Postgres - before.Postgres) / Math.Max(1, requests):F0} ms per request");
 }
 
 /// <summary>A child process the bench started and ends (with its own children) when disposed.</summary>

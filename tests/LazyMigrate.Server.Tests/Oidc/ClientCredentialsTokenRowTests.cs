@@ -25,6 +25,18 @@ public sealed class ClientCredentialsTokenRowTests(ClientCredentialsTokenRowTest
     }
 
     [Fact]
+    public async Task WithRows_ARevokedMachineToken_IsRefusedByTheManagementApi()
+    {
+        using var http = withRows.Server.CreateClient();
+        var grant = await http.ClientCredentialsAsync(Machine.ClientId, Machine.Secret, "read:users");
+        Assert.Equal(HttpStatusCode.OK, await UsersStatusAsync(http, grant.AccessToken!));
+
+        Assert.Equal(HttpStatusCode.OK, (await http.RevokeAsync(Machine, grant.AccessToken!, "access_token")).Status);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await UsersStatusAsync(http, grant.AccessToken!));
+    }
+
+    [Fact]
     public async Task WithoutRows_AGrantStoresNone_AndItsTokenCallsTheApiAndIntrospects()
     {
         using var http = withoutRows.Server.CreateClient();
@@ -64,6 +76,14 @@ public sealed class ClientCredentialsTokenRowTests(ClientCredentialsTokenRowTest
         // The first refresh token again: reuse, so the chain is revoked.
         Assert.Equal("invalid_grant", (await browser.Http.RefreshAsync(TestClients.Web, flow.Tokens.RefreshToken!)).Error);
         Assert.Equal("invalid_grant", (await browser.Http.RefreshAsync(TestClients.Web, refreshed.RefreshToken!)).Error);
+    }
+
+    private static async Task<HttpStatusCode> UsersStatusAsync(HttpClient http, string accessToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/users?limit=1");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        using var response = await http.SendAsync(request, TestContext.Current.CancellationToken);
+        return response.StatusCode;
     }
 
     private static Task<int> RowsAsync(ServerFixtureBase fixture) =>
