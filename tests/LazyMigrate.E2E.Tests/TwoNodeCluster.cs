@@ -78,6 +78,8 @@ public sealed class TwoNodeCluster : IAsyncLifetime
         // Each node keeps as many workers ready as the cluster's limit, so workers never hold a burst below it.
         settings["LazyMigrate:Sandbox:WarmWorkers"] = LegacyConcurrencyLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["LazyMigrate:Sandbox:WarmOnStart"] = "true";
+        // Machine tokens with rows, so one node can revoke a token the other issued (Tokens_IssuedByOneNode_...).
+        settings["LazyMigrate:StoreClientCredentialsTokens"] = "true";
         settings["LazyMigrate:Jobs:PollInterval"] = "00:00:00.200";
         settings["LazyMigrate:Jobs:LeaseDuration"] = "00:00:03";
         foreach (var (key, value) in settings)

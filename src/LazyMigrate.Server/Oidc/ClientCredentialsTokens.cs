@@ -6,12 +6,13 @@ using static OpenIddict.Server.OpenIddictServerEvents;
 namespace LazyMigrate.Server.Oidc;
 
 /// <summary>
-/// Access tokens of client-credentials grants without a token row, when <c>LazyMigrate:StoreClientCredentialsTokens</c>
-/// is false. A row per grant is one INSERT on the hottest path of a machine client; the token is a signed (and
-/// encrypted) JWT that the management API and introspection validate without it. What the row buys is revoking one
-/// such token before it expires: without it, /connect/revoke answers unsupported_token_type for it and it stays valid
-/// until it expires (an hour). Tokens of users (codes, refresh and access tokens) always keep their rows: refresh
-/// rotation, reuse detection and revoking a user's chain need them.
+/// Access tokens of client-credentials grants without a token row, unless <c>LazyMigrate:StoreClientCredentialsTokens</c>
+/// is true. A row per grant is the only database write on the hottest path of a machine client; the token is a signed
+/// (and encrypted) JWT that the management API and introspection validate without it. What the row buys is revoking
+/// one such token before it expires: without it, /connect/revoke answers unsupported_token_type for it, and it ends
+/// when it expires (an hour) or when its client is removed (<see cref="TokensOfRemovedClients"/>), which is how the
+/// major providers treat machine tokens too. Tokens of users (codes, refresh and access tokens) always keep their rows:
+/// refresh rotation, reuse detection and revoking a user's chain need them.
 /// </summary>
 public static class ClientCredentialsTokens
 {

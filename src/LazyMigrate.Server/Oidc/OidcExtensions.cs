@@ -68,7 +68,8 @@ public static class OidcExtensions
                     .AddEventHandler(IdentityTokenEntries.NoInternalIds)
                     .AddEventHandler(IntrospectionAccess.OwnClientOrAudienceOnly)
                     .AddEventHandler(IntrospectionAccess.Scopes)
-                    .AddEventHandler(ClientCredentialsTokens.WithoutRow);
+                    .AddEventHandler(ClientCredentialsTokens.WithoutRow)
+                    .AddEventHandler(TokensOfRemovedClients.AtTheServer);
 
                 // Note: a NUL in a parameter (client_id=a%00b) is invalid_request here, not a database error later.
                 options.RefuseNulCharactersInRequests();
@@ -97,6 +98,11 @@ public static class OidcExtensions
 
                 // Note: a token from before audiences existed (no aud) gets invalid_token saying it must be renewed.
                 options.AddEventHandler(TokensWithoutAudience.MustBeRenewed);
+
+                // Note: a token with a row (a user's, or a machine token when they are stored) is refused once it is
+                // revoked, not only by introspection; tokens without one have nothing to look up. One keyed read per call.
+                options.EnableTokenEntryValidation();
+                options.AddEventHandler(TokensOfRemovedClients.AtTheApi);
 
                 // Note: access tokens only in the Authorization header. In a URL they end up in logs, history and Referer.
                 options.UseAspNetCore()

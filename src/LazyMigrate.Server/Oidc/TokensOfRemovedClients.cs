@@ -1,0 +1,72 @@
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+using ServerEvents = OpenIddict.Server.OpenIddictServerEvents;
+using ServerHandlers = OpenIddict.Server.OpenIddictServerHandlers;
+using ValidationEvents = OpenIddict.Validation.OpenIddictValidationEvents;
+using ValidationHandlers = OpenIddict.Validation.OpenIddictValidationHandlers;
+
+namespace LazyMigrate.Server.Oidc;
+
+/// <summary>
+/// An access token of a client that has been removed is refused, by the management API and by introspection, at once
+/// rather than when it expires. For a machine client's tokens, which have no row by default (see
+/// <see cref="ClientCredentialsTokens"/>) and so cannot be revoked one by one, removing the client is how an
+/// administrator ends them all, for example after its secret leaked. The lookup is the client cache's
+/// (<see cref="OidcEntityCache"/>): no database read on a warm node, and a removal reaches every node through its
+/// notification.
+/// </summary>
+public static class TokensOfRemovedClients
+{
+    public const string Description = "The client this access token was issued to no longer exists.";
+
+    /// <summary>The management API's local validation, after OpenIddict's own checks of the token and its row.</summary>
+    public static OpenIddict.Validation.OpenIddictValidationHandlerDescriptor AtTheApi { get; } =
+        OpenIddict.Validation.OpenIddictValidationHandlerDescriptor.CreateBuilder<ValidationEvents.ValidateTokenContext>()
+            .UseScopedHandler<ValidationHandler>()
+            .SetOrder(ValidationHandlers.Protection.ValidateTokenEntry.Descriptor.Order + 1_000)
+            .SetType(OpenIddict.Validation.OpenIddictValidationHandlerType.Custom)
+            .Build();
+
+    /// <summary>The server's validation of an access token (introspection, userinfo), after its own checks.</summary>
+    public static OpenIddict.Server.OpenIddictServerHandlerDescriptor AtTheServer { get; } =
+        OpenIddict.Server.OpenIddictServerHandlerDescriptor.CreateBuilder<ServerEvents.ValidateTokenContext>()
+            .UseScopedHandler<ServerHandler>()
+            .SetOrder(ServerHandlers.Protection.ValidateTokenEntry.Descriptor.Order + 1_000)
+            .SetType(OpenIddict.Server.OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    private static async ValueTask<bool> ClientIsGoneAsync(IOpenIddictApplicationManager applications, System.Security.Claims.ClaimsPrincipal? principal)
+    {
+        if (principal is null || principal.GetTokenType() is not TokenTypeIdentifiers.AccessToken)
+        {
+            return false;
+        }
+
+        var clientId = principal.GetClaim(Claims.ClientId) ?? principal.GetPresenters().FirstOrDefault();
+        return clientId is not null && await applications.FindByClientIdAsync(clientId) is null;
+    }
+
+    private sealed class ValidationHandler(IOpenIddictApplicationManager applications)
+        : OpenIddict.Validation.IOpenIddictValidationHandler<ValidationEvents.ValidateTokenContext>
+    {
+        public async ValueTask HandleAsync(ValidationEvents.ValidateTokenContext context)
+        {
+            if (await ClientIsGoneAsync(applications, context.Principal))
+            {
+                context.Reject(Errors.InvalidToken, Description);
+            }
+        }
+    }
+
+    private sealed class ServerHandler(IOpenIddictApplicationManager applications)
+        : OpenIddict.Server.IOpenIddictServerHandler<ServerEvents.ValidateTokenContext>
+    {
+        public async ValueTask HandleAsync(ServerEvents.ValidateTokenContext context)
+        {
+            if (await ClientIsGoneAsync(applications, context.Principal))
+            {
+                context.Reject(Errors.InvalidToken, Description);
+            }
+        }
+    }
+}
