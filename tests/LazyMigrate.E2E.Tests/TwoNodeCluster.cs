@@ -78,6 +78,7 @@ public sealed class TwoNodeCluster : IAsyncLifetime
         // Each node keeps as many workers ready as the cluster's limit, so workers never hold a burst below it.
         settings["LazyMigrate:Sandbox:WarmWorkers"] = LegacyConcurrencyLimit.ToString(System.Globalization.CultureInfo.InvariantCulture);
         settings["LazyMigrate:Sandbox:WarmOnStart"] = "true";
+        settings["LazyMigrate:Sandbox:MaxWorkers"] = "4";
         // Machine tokens with rows, so one node can revoke a token the other issued (Tokens_IssuedByOneNode_...).
         settings["LazyMigrate:StoreClientCredentialsTokens"] = "true";
         settings["LazyMigrate:Jobs:PollInterval"] = "00:00:00.200";

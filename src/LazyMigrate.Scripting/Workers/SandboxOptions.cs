@@ -10,10 +10,13 @@ public sealed class SandboxOptions
     public string? WorkerPath { get; set; }
 
     /// <summary>
-    /// Workers at most, so calls at once across every connection; further calls wait within their deadline. Twice the
-    /// cores by default: a worker spends most of a call waiting for the legacy database, one call at a time.
+    /// Workers at most, so calls at once across every connection; further calls wait within their deadline. One per
+    /// core by default (at least 2): a login call is mostly the legacy hash's verification, CPU-bound, so more workers
+    /// than cores run no more calls at once, while each started one costs about 1.5 s of CPU and 75 MB (on 2 cores,
+    /// 4 workers took the first sign-ins to 0.56 of their cryptography's bound, 2 to 0.82; bench/README.md, "Load").
+    /// Raise it for a legacy system whose calls mostly wait, such as a slow HTTP API.
     /// </summary>
-    public int MaxWorkers { get; set; } = Math.Max(4, 2 * Environment.ProcessorCount);
+    public int MaxWorkers { get; set; } = Math.Max(2, Environment.ProcessorCount);
 
     /// <summary>Workers started ahead of demand (and restarted when one exits), so a login never waits for a start.</summary>
     public int WarmWorkers { get; set; } = 1;
