@@ -85,6 +85,21 @@ internal static class ProcessTree
         return new CpuReading(stats.TryGetValue(root, out var server) ? server.Seconds : 0, descendants, postgres);
     }
 
+    /// <summary>
+    /// One process's resident memory split as the kernel counts it: anonymous (the GC heap, native allocations),
+    /// file-backed (mapped assemblies and libraries) and shared memory (with W^X, the runtime maps its generated code
+    /// twice through shared memory).
+    /// </summary>
+    public static string ResidentKinds(int pid)
+    {
+        var status = TryRead($"/proc/{pid}/status") ?? "";
+        string Field(string name) =>
+            status.Split('\n').FirstOrDefault(l => l.StartsWith(name + ":", StringComparison.Ordinal)) is { } line
+                ? (long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024).ToString(CultureInfo.InvariantCulture) + " MiB"
+                : "?";
+        return $"anonymous {Field("RssAnon")}, file-backed {Field("RssFile")}, shared memory {Field("RssShmem")}";
+    }
+
     private static string? TryRead(string path)
     {
         try

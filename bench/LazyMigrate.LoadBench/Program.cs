@@ -59,6 +59,7 @@ internal static partial class Program
             // Idle: after start-up and seeding, before any load (sandbox workers start at the first sign-in page or script call, unless WarmOnStart).
             await Task.Delay(TimeSpan.FromSeconds(5));
             var idle = ProcessTree.ResidentBytes(server.Id);
+            report.Note("server idle, resident memory by kind: " + ProcessTree.ResidentKinds(server.Id));
 
             var peerUrl = new Uri($"http://127.0.0.1:{settings.PeerPort}/");
             if (settings.Peer)
