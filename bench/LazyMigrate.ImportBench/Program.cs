@@ -20,12 +20,15 @@ using Npgsql;
 // process's peak working set above its level before the import, the CPU time the import cost this process (its sandbox
 // workers included) and the PostgreSQL backends of the store, and the load average when it ran (the machine is shared).
 //   LAZYMIGRATE_BENCH_POSTGRES="Host=…;Username=…;Password=…;Database=postgres" \
-//     dotnet run -c Release --project bench/LazyMigrate.ImportBench [-- ROWS [PAGE_SIZE]] [--format jsonl|json|csv|fusionauth|pull] [--warmup ROWS]
-// --warmup imports that many other users first (a file of the same format; JSON Lines before a pull), so the measured
-// import runs on a server whose runtime has already compiled the import's code.
+//     dotnet run -c Release --project bench/LazyMigrate.ImportBench [-- ROWS [PAGE_SIZE]] [--format jsonl|json|csv|fusionauth|pull|export] [--warmup ROWS]
+// --warmup imports that many other users first (a file of the same format; JSON Lines before a pull or an export), so
+// the measured import runs on a server whose runtime has already compiled the import's code.
+// --format export imports ROWS generated users into a scratch store first, gives a tenth of them a native hash, runs
+// the product's export job there and measures the import of its file (JSON Lines in Auth0's shape with identities,
+// metadata and custom_password_hash objects) into the fresh store, as a team moving between two servers would.
 internal static class ImportBenchmark
 {
-    private static readonly string[] Formats = ["jsonl", "json", "csv", "fusionauth", "pull"];
+    private static readonly string[] Formats = ["jsonl", "json", "csv", "fusionauth", "pull", "export"];
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
     public static async Task Main(string[] args)
@@ -72,6 +75,10 @@ internal static class ImportBenchmark
                 legacyConnectionString = new NpgsqlConnectionStringBuilder(server) { Database = legacy }.ConnectionString;
                 await SeedLegacyAsync(legacyConnectionString, rows);
             }
+            else if (format == "export")
+            {
+                await WriteExportAsync(server, file, rows);
+            }
             else
             {
                 await WriteFileAsync(file, format, rows, "bench");
@@ -88,10 +95,11 @@ internal static class ImportBenchmark
                 // A first import of other users: what it costs the runtime to compile and tier up the import's code is paid
                 // here, and the measured import shows a server that has imported before.
                 var warmupFile = file + ".warmup";
-                await WriteFileAsync(warmupFile, pull ? "jsonl" : format, warmup, "warmup");
+                var warmupFormat = pull || format == "export" ? "jsonl" : format;
+                await WriteFileAsync(warmupFile, warmupFormat, warmup, "warmup");
                 try
                 {
-                    var warm = await WaitAsync(app, await StartAsync(app, pull ? "jsonl" : format, warmupFile, pageSize));
+                    var warm = await WaitAsync(app, await StartAsync(app, warmupFormat, warmupFile, pageSize));
                     Console.WriteLine($"warm-up import of {warmup:N0} rows: {warm.State}, {warm.Processed / (warm.FinishedAt!.Value - warm.StartedAt!.Value).TotalSeconds:N0} rows/s");
                 }
                 finally
@@ -166,11 +174,68 @@ internal static class ImportBenchmark
         {
             await using var stream = File.OpenRead(file);
             start = await jobs.StartUploadAsync(
-                new ImportRequest { Connection = "legacy", Format = format == "json" ? "auth0" : format, PageSize = pageSize }, stream, "bench",
+                new ImportRequest { Connection = "legacy", Format = format switch { "json" => "auth0", "export" => "jsonl", _ => format }, PageSize = pageSize }, stream, "bench",
                 _ => Task.FromResult<Dictionary<string, string[]>?>(null), CancellationToken.None);
         }
 
         return start is ImportStart.Started started ? started.Job.Id : throw new InvalidOperationException($"The import was refused: {start}");
+    }
+
+    /// <summary>
+    /// The product's own export of ROWS users: imported from a generated JSON Lines file into a scratch store (every
+    /// tenth then given a native hash, as users who signed in have), exported by the export job, its file copied to
+    /// <paramref name="file"/>. The scratch store is dropped before the measured import begins.
+    /// </summary>
+    private static async Task WriteExportAsync(string server, string file, int rows)
+    {
+        var scratch = $"lazymigrate_bench_export_{Environment.ProcessId}";
+        await ExecuteAsync(server, $"CREATE DATABASE \"{scratch}\"");
+        try
+        {
+            var connectionString = new NpgsqlConnectionStringBuilder(server) { Database = scratch }.ConnectionString;
+            var source = file + ".source";
+            await WriteFileAsync(source, "jsonl", rows, "bench");
+            await using (var app = new BenchServer(connectionString, null))
+            {
+                try
+                {
+                    var imported = await WaitAsync(app, await StartAsync(app, "jsonl", source, ImportJobOptions.DefaultPageSize));
+                    Console.WriteLine($"export source: {imported.Created:N0} users imported into the scratch store ({imported.State})");
+                }
+                finally
+                {
+                    File.Delete(source);
+                }
+
+                // A native hash as a sign-in leaves it (the server's own hasher and settings), exported as $pbkdf2-sha512$.
+                var native = app.Services.GetRequiredService<Microsoft.AspNetCore.Identity.IPasswordHasher<User>>().HashPassword(new User(), "native sample password");
+                await using (var connection = new NpgsqlConnection(connectionString))
+                {
+                    await connection.OpenAsync();
+                    await using var update = new NpgsqlCommand("""
+                        UPDATE "AspNetUsers" SET "PasswordHash" = @h WHERE abs(hashtext("Id"::text)) % 10 = 0
+                        """, connection);
+                    update.Parameters.AddWithValue("h", native);
+                    Console.WriteLine($"export source: {await update.ExecuteNonQueryAsync():N0} users given a native hash");
+                }
+
+                await using var scope = app.Services.CreateAsyncScope();
+                var exports = scope.ServiceProvider.GetRequiredService<LazyMigrate.Server.BulkExport.UserExports>();
+                var started = await exports.StartAsync("bench", CancellationToken.None);
+                var exported = await WaitAsync(app, started.Id);
+                await using (var output = File.Create(file))
+                {
+                    await exports.CopyFileAsync(started.Id, output, CancellationToken.None);
+                }
+
+                Console.WriteLine($"export source: {exported.Processed:N0} users exported ({exported.State}), {new FileInfo(file).Length / 1048576.0:F1} MiB");
+            }
+        }
+        finally
+        {
+            NpgsqlConnection.ClearAllPools();
+            await ExecuteAsync(server, $"DROP DATABASE IF EXISTS \"{scratch}\" WITH (FORCE)");
+        }
     }
 
     private static async Task<Job> WaitAsync(BenchServer app, Guid id)

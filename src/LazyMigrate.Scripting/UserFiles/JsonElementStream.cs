@@ -31,6 +31,9 @@ internal static class JsonElementStream
             var state = new JsonReaderState(new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
             long lineAtScan = 1; // the line of buffer[scan]
             var scan = 0;
+            // Where the unread part of the buffer begins: moved past each element, and the rest copied to the front only
+            // when more must be read (copying it after every element moved the buffer's whole content once a row).
+            var start = 0;
             var elementDepth = arrayProperty is null ? 1 : 2;
             var inArray = false;
             var arrayDone = false;
@@ -38,7 +41,7 @@ internal static class JsonElementStream
 
             while (true)
             {
-                var progressed = Step(buffer.AsSpan(0, length), final, ref state, out var consumed, out var element, ref scan, ref lineAtScan,
+                var progressed = Step(buffer.AsSpan(start, length - start), final, ref state, out var consumed, out var element, ref scan, ref lineAtScan,
                     elementDepth, arrayProperty, ref inArray, ref arrayDone, ref property, topLevel, values);
                 if (element is { } found)
                 {
@@ -53,23 +56,24 @@ internal static class JsonElementStream
                 if (progressed)
                 {
                     // Keep what the reader has not consumed; count the lines of what it has.
-                    lineAtScan += CountLines(buffer.AsSpan(scan, Math.Max(0, consumed - scan)));
+                    lineAtScan += CountLines(buffer.AsSpan(start + scan, Math.Max(0, consumed - scan)));
                     scan = Math.Max(0, scan - consumed);
-                    Buffer.BlockCopy(buffer, consumed, buffer, 0, length - consumed);
-                    length -= consumed;
+                    start += consumed;
                     continue;
                 }
 
                 if (final)
                 {
-                    throw new JsonException($"the file ends inside a value (line {lineAtScan + CountLines(buffer.AsSpan(scan, length - scan))})");
+                    throw new JsonException($"the file ends inside a value (line {lineAtScan + CountLines(buffer.AsSpan(start + scan, length - start - scan))})");
                 }
 
                 // Not enough data for the next token or element: keep the rest, grow if one element fills the buffer, read on.
-                lineAtScan += CountLines(buffer.AsSpan(scan, Math.Max(0, consumed - scan)));
+                lineAtScan += CountLines(buffer.AsSpan(start + scan, Math.Max(0, consumed - scan)));
                 scan = Math.Max(0, scan - consumed);
-                Buffer.BlockCopy(buffer, consumed, buffer, 0, length - consumed);
-                length -= consumed;
+                start += consumed;
+                Buffer.BlockCopy(buffer, start, buffer, 0, length - start);
+                length -= start;
+                start = 0;
                 if (length == buffer.Length)
                 {
                     var larger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);

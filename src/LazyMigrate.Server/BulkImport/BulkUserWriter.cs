@@ -263,19 +263,24 @@ public sealed class BulkUserWriter(
                 """, new("now", now), Column("user_id", imported, r => r.NewId, NpgsqlDbType.Uuid));
         }
 
-        if (imported.Where(r => r.Identities is not null).ToArray() is { Length: > 0 } carrying)
+        // The identities the rows carry (an export's), one array element each: Linked to the user its row created, unless
+        // another user here has that account already. Flat arrays rather than a JSON document a row: PostgreSQL neither
+        // parses nor expands them, and nothing is serialised here.
+        var carried = imported.SelectMany(r => r.Identities.Where(i => !(i.Connection == job.Connection && i.LegacyId == r.LegacyId)).Select(i => (r.NewId, Identity: i)))
+            .ToArray();
+        if (carried.Length > 0)
         {
-            // The identities a row carries (an export's): Linked to the user it created, unless another user here has that account already.
             Add(batch, """
                 INSERT INTO "UserIdentities" ("UserId", "Connection", "LegacyId", "Origin", "Email", "EmailVerified", "Profile", "LinkedAt", "ImportJobId")
-                SELECT r.user_id, x.connection, x.legacy_id, 'Linked', left(x.email, 256), coalesce(x.email_verified, false), x.profile, @now, @job
-                FROM unnest(@user_id, @legacy_id, @identities) AS r(user_id, legacy_id, identities)
-                CROSS JOIN LATERAL jsonb_to_recordset(r.identities) AS x(connection text, legacy_id text, email text, email_verified bool, profile jsonb)
-                WHERE NOT (x.connection = @c AND x.legacy_id = r.legacy_id)
+                SELECT user_id, connection, legacy_id, 'Linked', left(email, 256), email_verified, profile, @now, @job
+                FROM unnest(@user_id, @connection, @legacy_id, @email, @email_verified, @profile)
+                    AS r(user_id, connection, legacy_id, email, email_verified, profile)
                 ON CONFLICT DO NOTHING
-                """, Connection(), new("now", now), new("job", job.Id),
-                Column("user_id", carrying, r => r.NewId, NpgsqlDbType.Uuid), Column("legacy_id", carrying, r => r.LegacyId, NpgsqlDbType.Text),
-                Column("identities", carrying, r => r.Identities, NpgsqlDbType.Jsonb));
+                """, new("now", now), new("job", job.Id),
+                Column("user_id", carried, c => c.NewId, NpgsqlDbType.Uuid), Column("connection", carried, c => c.Identity.Connection, NpgsqlDbType.Text),
+                Column("legacy_id", carried, c => c.Identity.LegacyId, NpgsqlDbType.Text), Column("email", carried, c => c.Identity.Email, NpgsqlDbType.Text),
+                Column("email_verified", carried, c => c.Identity.EmailVerified, NpgsqlDbType.Boolean),
+                Column("profile", carried, c => c.Identity.Profile, NpgsqlDbType.Jsonb));
         }
 
         if (imported.Where(r => r.TotpKey is not null || r.MfaPhone is not null || r.MfaEmail is not null).ToArray() is { Length: > 0 } factors)
@@ -350,14 +355,7 @@ public sealed class BulkUserWriter(
                 Profile = refusal is not null || profile is null ? null : JsonSerializer.Serialize(profile.WithoutSecrets(), UserImporter.ProfileJson),
                 NewId = Guid.CreateVersion7(),
                 Stamp = Guid.NewGuid().ToString("N"),
-                Identities = refusal is not null || row.Identities.Count == 0 ? null : JsonSerializer.Serialize(row.Identities.Select(i => new
-                {
-                    connection = i.Connection,
-                    legacy_id = i.LegacyId,
-                    email = i.Email,
-                    email_verified = i.EmailVerified,
-                    profile = i.Profile is null ? (JsonElement?)null : JsonDocument.Parse(i.Profile).RootElement,
-                })),
+                Identities = refusal is not null ? [] : row.Identities,
                 TotpKey = mfa?.TotpSecret is { } secret ? carryOver.ProtectKey(secret) : null,
                 MfaPhone = mfa?.PhoneNumber is { } phone ? carryOver.ProtectValue(phone) : null,
                 MfaEmail = mfa?.Email is { } email ? carryOver.ProtectValue(email) : null,
@@ -423,7 +421,7 @@ public sealed class BulkUserWriter(
         public string? Profile { get; init; }
         public Guid NewId { get; init; }
         public required string Stamp { get; init; }
-        public string? Identities { get; init; }
+        public IReadOnlyList<CarriedIdentity> Identities { get; init; } = [];
         public string? TotpKey { get; init; }
         public string? MfaPhone { get; init; }
         public string? MfaEmail { get; init; }

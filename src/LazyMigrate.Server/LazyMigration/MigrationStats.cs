@@ -119,7 +119,8 @@ public sealed class MigrationStats(LazyMigrateDbContext db, LegacyDirectory dire
         var remainingTotal = counted.All(p => p.Remaining is not null) ? counted.Sum(p => p.Remaining!.Value) : (long?)null;
         var now = time.GetUtcNow();
         var recent = await db.Users.CountAsync(u => u.MigratedAt >= now.AddDays(-RateDays), cancellationToken);
-        DateOnly? finish = remainingTotal is { } left && recent > 0
+        // Nothing left to come over is no date: the migration is complete (the dashboard says so), not finishing today.
+        DateOnly? finish = remainingTotal is { } left && left > 0 && recent > 0
             ? DateOnly.FromDateTime(now.UtcDateTime).AddDays((int)Math.Ceiling(left / (recent / (double)RateDays)))
             : null;
 
