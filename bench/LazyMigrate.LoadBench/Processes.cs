@@ -50,8 +50,7 @@ internal static class ProcessTree
 
     /// <summary>
     /// CPU time so far (user + system) of the server itself, of each of its descendants (the sandbox workers) and of
-    /// every PostgreSQL process on this machine: the difference of two readings splits a run's CPU between them. A
-    /// worker that exits between the readings takes its time with it.
+    /// each PostgreSQL process on this machine: the difference of two readings splits a run's CPU between them.
     /// </summary>
     public static CpuReading Cpu(int root)
     {
@@ -81,7 +80,7 @@ internal static class ProcessTree
             }
         }
 
-        var postgres = stats.Values.Where(s => s.Name == "postgres").Sum(s => s.Seconds);
+        var postgres = stats.Where(s => s.Value.Name == "postgres").ToDictionary(s => s.Key, s => s.Value.Seconds);
         return new CpuReading(stats.TryGetValue(root, out var server) ? server.Seconds : 0, descendants, postgres);
     }
 
@@ -118,14 +117,24 @@ internal static class ProcessTree
 }
 
 /// <summary>One reading of <see cref="ProcessTree.Cpu"/>, in seconds.</summary>
-internal sealed record CpuReading(double Server, IReadOnlyDictionary<int, double> Workers, double Postgres)
+internal sealed record CpuReading(double Server, IReadOnlyDictionary<int, double> Workers, IReadOnlyDictionary<int, double> Postgres)
 {
-    /// <summary>What the run between two readings cost each: workers started in between count from zero.</summary>
-    public string Since(CpuReading before, long requests) =>
-        string.Create(CultureInfo.InvariantCulture,
-            $"CPU in the run: server {Server - before.Server:F1} s, sandbox workers {Workers.Sum(w => w.Value - before.Workers.GetValueOrDefault(w.Key)):F1} s "
-            + $"({Workers.Keys.Count(pid => !before.Workers.ContainsKey(pid))} started, {Workers.Count} at the end), PostgreSQL {Postgres - before.Postgres:F1} s; "
-            + $"{1000 * (Server - before.Server + Workers.Sum(w => w.Value - before.Workers.GetValueOrDefault(w.Key)) + Postgres - before.Postgres) / Math.Max(1, requests):F0} ms per request");
+    /// <summary>
+    /// What the run between two readings cost each. A process started in between counts from zero; one that ended in
+    /// between (a worker retired, a PostgreSQL backend whose connection closed) is missing from both sums.
+    /// </summary>
+    public string Since(CpuReading before, long requests)
+    {
+        var server = Server - before.Server;
+        var workers = Delta(Workers, before.Workers);
+        var postgres = Delta(Postgres, before.Postgres);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"CPU in the run: server {server:F1} s, sandbox workers {workers:F1} s ({Workers.Keys.Count(pid => !before.Workers.ContainsKey(pid))} started, "
+            + $"{Workers.Count} at the end), PostgreSQL {postgres:F1} s; {1000 * (server + workers + postgres) / Math.Max(1, requests):F0} ms per request");
+    }
+
+    private static double Delta(IReadOnlyDictionary<int, double> after, IReadOnlyDictionary<int, double> before) =>
+        after.Sum(p => p.Value - before.GetValueOrDefault(p.Key));
 }
 
 /// <summary>A child process the bench started and ends (with its own children) when disposed.</summary>
