@@ -209,6 +209,8 @@ public static class OidcEndpoints
             var identity = new ClaimsIdentity(TokenValidationParameters.DefaultAuthenticationType, Claims.Name, Claims.Role);
             identity.SetClaim(Claims.Subject, await applications.GetClientIdAsync(application));
             identity.SetClaim(Claims.Name, await applications.GetDisplayNameAsync(application));
+            // Which client row, not only which client id: a client re-created under the same id does not revive these tokens.
+            identity.SetClaim(TokensOfRemovedClients.ApplicationIdClaim, await applications.GetIdAsync(application));
             identity.SetScopes(request.GetScopes());
             identity.SetResources(await scopes.ListResourcesAsync(identity.GetScopes()).ToListAsync());
             identity.SetDestinations(TokenClaims.GetDestinations);

@@ -9,15 +9,20 @@ namespace LazyMigrate.Server.Oidc;
 
 /// <summary>
 /// An access token of a client that has been removed is refused, by the management API and by introspection, at once
-/// rather than when it expires. For a machine client's tokens, which have no row by default (see
-/// <see cref="ClientCredentialsTokens"/>) and so cannot be revoked one by one, removing the client is how an
-/// administrator ends them all, for example after its secret leaked. The lookup is the client cache's
-/// (<see cref="OidcEntityCache"/>): no database read on a warm node, and a removal reaches every node through its
-/// notification.
+/// rather than when it expires; so is a machine token of a removed client re-created under the same client id (the
+/// token names the client's row in <see cref="ApplicationIdClaim"/>). For a machine client's tokens, which have no row
+/// by default (see <see cref="ClientCredentialsTokens"/>) and so cannot be revoked one by one, removing the client is
+/// how an administrator ends them all, for example after its secret leaked. The lookup is the client cache's
+/// (<see cref="OidcEntityCache"/>): no database read for a client a listening node has read, and a removal reaches
+/// every node through its notification; a client that is not found is not cached, so each token of a removed client
+/// costs one keyed read until it expires.
 /// </summary>
 public static class TokensOfRemovedClients
 {
     public const string Description = "The client this access token was issued to no longer exists.";
+
+    /// <summary>The database id of the client a machine token was issued to, in the (encrypted) access token only.</summary>
+    public const string ApplicationIdClaim = "lm_app";
 
     /// <summary>The management API's local validation, after OpenIddict's own checks of the token and its row.</summary>
     public static OpenIddict.Validation.OpenIddictValidationHandlerDescriptor AtTheApi { get; } =
@@ -43,7 +48,14 @@ public static class TokensOfRemovedClients
         }
 
         var clientId = principal.GetClaim(Claims.ClientId) ?? principal.GetPresenters().FirstOrDefault();
-        return clientId is not null && await applications.FindByClientIdAsync(clientId) is null;
+        if (clientId is null)
+        {
+            return false;
+        }
+
+        var application = await applications.FindByClientIdAsync(clientId);
+        return application is null
+            || (principal.GetClaim(ApplicationIdClaim) is { } issuedTo && issuedTo != await applications.GetIdAsync(application));
     }
 
     private sealed class ValidationHandler(IOpenIddictApplicationManager applications)

@@ -63,6 +63,23 @@ public sealed class ClientCredentialsTokenRowTests(ServerFixture byDefault, Clie
     }
 
     [Fact]
+    public async Task ByDefault_AClientRemovedAndCreatedAgainUnderItsId_DoesNotReviveTheOldTokens()
+    {
+        var clientId = $"machine-{Guid.NewGuid():N}";
+        var machine = await CreateClientAsync(byDefault, clientId, [Scope]);
+        using var http = byDefault.Server.CreateClient();
+        var old = await http.ClientCredentialsAsync(machine.ClientId, machine.Secret, Scope);
+
+        await AdministerAsync(byDefault, clients => clients.DeleteAsync(clientId, "tests", CancellationToken.None));
+        var again = await CreateClientAsync(byDefault, clientId, [Scope]);
+        var fresh = await http.ClientCredentialsAsync(again.ClientId, again.Secret, Scope);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, await UsersStatusAsync(http, old.AccessToken!));
+        Assert.Equal("false", (await http.IntrospectAsync(again, old.AccessToken!))["active"]);
+        Assert.Equal(HttpStatusCode.OK, await UsersStatusAsync(http, fresh.AccessToken!));
+    }
+
+    [Fact]
     public async Task WithRows_AGrantStoresARow_AndRevokingTheTokenEndsIt()
     {
         using var http = withRows.Server.CreateClient();
