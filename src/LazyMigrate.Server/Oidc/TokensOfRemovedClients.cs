@@ -27,7 +27,7 @@ public static class TokensOfRemovedClients
     /// <summary>The management API's local validation, after OpenIddict's own checks of the token and its row.</summary>
     public static OpenIddict.Validation.OpenIddictValidationHandlerDescriptor AtTheApi { get; } =
         OpenIddict.Validation.OpenIddictValidationHandlerDescriptor.CreateBuilder<ValidationEvents.ValidateTokenContext>()
-            .UseScopedHandler<ValidationHandler>()
+            .UseScopedHandler<Handler>()
             .SetOrder(ValidationHandlers.Protection.ValidateTokenEntry.Descriptor.Order + 1_000)
             .SetType(OpenIddict.Validation.OpenIddictValidationHandlerType.Custom)
             .Build();
@@ -35,7 +35,7 @@ public static class TokensOfRemovedClients
     /// <summary>The server's validation of an access token (introspection, userinfo), after its own checks.</summary>
     public static OpenIddict.Server.OpenIddictServerHandlerDescriptor AtTheServer { get; } =
         OpenIddict.Server.OpenIddictServerHandlerDescriptor.CreateBuilder<ServerEvents.ValidateTokenContext>()
-            .UseScopedHandler<ServerHandler>()
+            .UseScopedHandler<Handler>()
             .SetOrder(ServerHandlers.Protection.ValidateTokenEntry.Descriptor.Order + 1_000)
             .SetType(OpenIddict.Server.OpenIddictServerHandlerType.Custom)
             .Build();
@@ -58,8 +58,10 @@ public static class TokensOfRemovedClients
             || (principal.GetClaim(ApplicationIdClaim) is { } issuedTo && issuedTo != await applications.GetIdAsync(application));
     }
 
-    private sealed class ValidationHandler(IOpenIddictApplicationManager applications)
-        : OpenIddict.Validation.IOpenIddictValidationHandler<ValidationEvents.ValidateTokenContext>
+    /// <summary>One handler for both pipelines: the same check on the principal either validated.</summary>
+    private sealed class Handler(IOpenIddictApplicationManager applications)
+        : OpenIddict.Validation.IOpenIddictValidationHandler<ValidationEvents.ValidateTokenContext>,
+          OpenIddict.Server.IOpenIddictServerHandler<ServerEvents.ValidateTokenContext>
     {
         public async ValueTask HandleAsync(ValidationEvents.ValidateTokenContext context)
         {
@@ -68,11 +70,7 @@ public static class TokensOfRemovedClients
                 context.Reject(Errors.InvalidToken, Description);
             }
         }
-    }
 
-    private sealed class ServerHandler(IOpenIddictApplicationManager applications)
-        : OpenIddict.Server.IOpenIddictServerHandler<ServerEvents.ValidateTokenContext>
-    {
         public async ValueTask HandleAsync(ServerEvents.ValidateTokenContext context)
         {
             if (await ClientIsGoneAsync(applications, context.Principal))
