@@ -86,4 +86,8 @@ passed=$(awk '/^ *succeeded: /{n=$2} END{print n+0}' "$log")
 failed=$(awk '/^ *failed: /{n=$2} END{print n+0}' "$log")
 skipped=$(awk '/^ *skipped: /{n=$2} END{print n+0}' "$log")
 echo "$passed passed, $failed failed, $skipped skipped"
+# The failures again, name and first lines of the message, so they are in the log's tail however long it is.
+if [ "$failed" != 0 ]; then
+  awk '/^ *failed [^:]/ {n=8} n>0 {print; n--}' "$log"
+fi
 exit "$status"
