@@ -60,7 +60,7 @@ public sealed class AspNetCoreRelyingPartyTests(AspNetCoreRelyingPartyServer liv
     public async Task FormPost_WithoutJavaScript_ShowsAButtonThatCompletesTheSignIn()
     {
         var person = await live.Server.Services.CreateUserAsync(password: "no scripts in this browser");
-        await using var context = await live.Browser.NewContextAsync(new() { JavaScriptEnabled = false });
+        await using var context = await live.Browser.NewTestContextAsync(new() { JavaScriptEnabled = false });
         var page = await context.NewPageAsync();
 
         await page.GotoAsync(App.Url("/"));
@@ -83,7 +83,7 @@ public sealed class AspNetCoreRelyingPartyTests(AspNetCoreRelyingPartyServer liv
     {
         try
         {
-            await page.WaitForURLAsync(url, new() { Timeout = 20_000 });
+            await page.WaitForURLAsync(url);
         }
         catch (TimeoutException)
         {

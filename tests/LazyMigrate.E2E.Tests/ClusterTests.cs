@@ -28,7 +28,7 @@ public sealed class ClusterTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
         for (var attempt = 1; ; attempt++)
         {
             var user = await cluster.Legacy.AddUserAsync("cluster sign-in password " + attempt);
-            var context = await cluster.Browser.NewContextAsync();
+            var context = await cluster.Browser.NewTestContextAsync();
             var page = await context.NewPageAsync();
             var seen = cluster.ProxyLog().Count;
             await page.RouteAsync("https://consent.example/**", route => route.FulfillAsync(new() { Status = 200, Body = "back at the client" }));
@@ -83,7 +83,7 @@ public sealed class ClusterTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
     [Fact]
     public async Task Console_AFormServedByOneNode_IsAcceptedByTheOther()
     {
-        var context = await cluster.Browser.NewContextAsync();
+        var context = await cluster.Browser.NewTestContextAsync();
         var page = await context.NewPageAsync();
         await page.GotoAsync(new Uri(cluster.Issuer, "Account/Login?ReturnUrl=%2Fconsole").AbsoluteUri);
         await page.GetByLabel("Email or username").FillAsync(TestUsers.AdminEmail);

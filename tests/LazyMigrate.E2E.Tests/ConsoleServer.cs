@@ -55,7 +55,7 @@ public class ConsoleServer : LiveServer
     /// <summary>A fresh browser context (its own cookies), as another person at another browser.</summary>
     public async Task<IPage> NewPageAsync()
     {
-        var context = await Browser.NewContextAsync();
+        var context = await Browser.NewTestContextAsync();
         return await context.NewPageAsync();
     }
 

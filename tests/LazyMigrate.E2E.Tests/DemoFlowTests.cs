@@ -9,7 +9,7 @@ public class DemoFlowTests(LiveServer live) : IClassFixture<LiveServer>
     public async Task Demo_SignInThroughTheLoginPage_ShowsVerifiedIdTokenClaims()
     {
         var user = await live.Server.Services.CreateUserAsync(password: "a browser's own passphrase");
-        await using var context = await live.Browser.NewContextAsync();
+        await using var context = await live.Browser.NewTestContextAsync();
         var page = await context.NewPageAsync();
 
         await page.GotoAsync(new Uri(live.Issuer, "demo").AbsoluteUri);
@@ -35,7 +35,7 @@ public class DemoFlowTests(LiveServer live) : IClassFixture<LiveServer>
     public async Task Login_WrongPassword_StaysOnTheFormWithAnError()
     {
         var user = await live.Server.Services.CreateUserAsync();
-        await using var context = await live.Browser.NewContextAsync();
+        await using var context = await live.Browser.NewTestContextAsync();
         var page = await context.NewPageAsync();
 
         await page.GotoAsync(new Uri(live.Issuer, "demo/start").AbsoluteUri);

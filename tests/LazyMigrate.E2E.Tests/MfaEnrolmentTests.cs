@@ -11,7 +11,7 @@ public partial class MfaEnrolmentTests(LiveServer live) : IClassFixture<LiveServ
     public async Task Authenticator_EnrolConfirmSignInRegenerateDisable_ThroughThePages()
     {
         var user = await live.Server.Services.CreateUserAsync(password: "a passphrase for the authenticator test");
-        await using var context = await live.Browser.NewContextAsync();
+        await using var context = await live.Browser.NewTestContextAsync();
         var page = await context.NewPageAsync();
 
         // Enrol: signed in, the page shows the key as text and as a QR image served by the site itself.
@@ -43,7 +43,7 @@ public partial class MfaEnrolmentTests(LiveServer live) : IClassFixture<LiveServ
         Assert.Equal("10", await page.Locator(".recovery-left").InnerTextAsync());
 
         // Sign-in elsewhere: password, then the code step, then the application.
-        await using (var other = await live.Browser.NewContextAsync())
+        await using (var other = await live.Browser.NewTestContextAsync())
         {
             var signIn = await other.NewPageAsync();
             await signIn.GotoAsync(new Uri(live.Issuer, "demo/start").AbsoluteUri);
@@ -68,7 +68,7 @@ public partial class MfaEnrolmentTests(LiveServer live) : IClassFixture<LiveServ
         await page.GetByLabel("Current password").FillAsync(user.Password);
         await page.GetByRole(AriaRole.Button, new() { Name = "Turn off the authenticator app" }).ClickAsync();
         Assert.True(await page.GetByRole(AriaRole.Button, new() { Name = "Turn on" }).IsVisibleAsync());
-        await using (var after = await live.Browser.NewContextAsync())
+        await using (var after = await live.Browser.NewTestContextAsync())
         {
             var signIn = await after.NewPageAsync();
             await signIn.GotoAsync(new Uri(live.Issuer, "demo/start").AbsoluteUri);

@@ -27,7 +27,7 @@ public partial class PasskeyTests(PasskeyServer live) : IClassFixture<PasskeySer
     public async Task Passkey_RegisteredOnTheSecurityPage_IsStoredNamed_AndCanBeRenamed()
     {
         var user = await live.Server.Services.CreateUserAsync(password: "a passphrase for the passkey registration");
-        await using var context = await live.Browser.NewContextAsync();
+        await using var context = await live.Browser.NewTestContextAsync();
         var page = await context.NewPageAsync();
         await AddAuthenticatorAsync(context, page);
 
@@ -53,7 +53,7 @@ public partial class PasskeyTests(PasskeyServer live) : IClassFixture<PasskeySer
     public async Task Passkey_AfterThePassword_IsTheSecondFactor_AndAloneSignsIn_ThenTheApiRemovesIt()
     {
         var user = await live.Server.Services.CreateUserAsync(password: "a passphrase for the passkey sign-in");
-        await using var context = await live.Browser.NewContextAsync();
+        await using var context = await live.Browser.NewTestContextAsync();
         var page = await context.NewPageAsync();
         await AddAuthenticatorAsync(context, page);
         await SignInToSecurityPageAsync(page, user);

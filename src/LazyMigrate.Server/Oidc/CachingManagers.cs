@@ -28,9 +28,9 @@ public sealed class CachingApplicationManager<TApplication>(
     public override async ValueTask<TApplication?> FindByClientIdAsync(string identifier, CancellationToken cancellationToken = default)
     {
         var key = "application:client:" + identifier;
-        if (entities.TryGet<EntitySnapshot>(key, out var snapshot) && snapshot.Attach<TApplication>(db) is { } attached)
+        if (entities.TryGet<EntitySnapshot>(key, out var snapshot))
         {
-            return attached;
+            return snapshot.Attach<TApplication>(db);
         }
 
         var version = entities.Version;
@@ -42,9 +42,9 @@ public sealed class CachingApplicationManager<TApplication>(
     public override async ValueTask<TApplication?> FindByIdAsync(string identifier, CancellationToken cancellationToken = default)
     {
         var key = "application:id:" + identifier;
-        if (entities.TryGet<EntitySnapshot>(key, out var snapshot) && snapshot.Attach<TApplication>(db) is { } attached)
+        if (entities.TryGet<EntitySnapshot>(key, out var snapshot))
         {
-            return attached;
+            return snapshot.Attach<TApplication>(db);
         }
 
         var version = entities.Version;

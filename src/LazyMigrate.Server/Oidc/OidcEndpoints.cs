@@ -170,18 +170,17 @@ public static class OidcEndpoints
         return Results.SignIn(new ClaimsPrincipal(identity), authenticationScheme: OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
 
-    private static async Task<IResult> Exchange(
-        HttpContext context,
-        UserManager<User> users,
-        SignInManager<User> signIn,
-        IOpenIddictApplicationManager applications,
-        IOpenIddictScopeManager scopes)
+    private static async Task<IResult> Exchange(HttpContext context, IOpenIddictApplicationManager applications, IOpenIddictScopeManager scopes)
     {
         var request = context.GetOpenIddictServerRequest()
             ?? throw new InvalidOperationException("The OpenID Connect request cannot be retrieved.");
 
         if (request.IsAuthorizationCodeGrantType() || request.IsRefreshTokenGrantType())
         {
+            // Resolved here rather than as parameters: a machine client's grant needs neither Identity service, and
+            // they are among the costliest of a request to build.
+            var users = context.RequestServices.GetRequiredService<UserManager<User>>();
+            var signIn = context.RequestServices.GetRequiredService<SignInManager<User>>();
             // OpenIddict has validated the code or refresh token (and redeemed it); its principal carries the scopes.
             var result = await context.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
             var user = result.Principal?.GetClaim(Claims.Subject) is { } id ? await users.FindByIdAsync(id) : null;

@@ -118,11 +118,13 @@ internal sealed class EntitySnapshot
 {
     private readonly IEntityType _type;
     private readonly (IProperty Property, object? Value)[] _values;
+    private readonly (IProperty Property, object? Value)[] _key;
 
     private EntitySnapshot(IEntityType type, (IProperty, object?)[] values)
     {
         _type = type;
         _values = values;
+        _key = [.. type.FindPrimaryKey()!.Properties.Select(k => values.First(v => v.Item1 == k))];
     }
 
     /// <summary>
@@ -147,22 +149,35 @@ internal sealed class EntitySnapshot
         return new EntitySnapshot(type, [.. properties.Select(p => (p, entry.Property(p.Name).CurrentValue))]);
     }
 
-    /// <summary>A new instance with the snapshot's values, tracked as unchanged in <paramref name="db"/> (as if just read), or null when <paramref name="db"/> already tracks this entity.</summary>
-    public T? Attach<T>(DbContext db) where T : class
+    /// <summary>
+    /// What a query of <paramref name="db"/> would return: the instance it already tracks under this key, or else a
+    /// new instance with the snapshot's values, tracked as unchanged (as if just read).
+    /// </summary>
+    public T Attach<T>(DbContext db) where T : class
     {
-        var key = _type.FindPrimaryKey()!.Properties;
-        var values = key.Select(k => _values.First(v => v.Property == k).Value).ToArray();
-        foreach (var tracked in db.ChangeTracker.Entries<T>())
+        // Without DetectChanges, which would scan every tracked entity for changes: a key never changes, so comparing
+        // keys needs none, and a new entity's state is set directly (it has no related entities to discover).
+        var tracker = db.ChangeTracker;
+        var detect = tracker.AutoDetectChangesEnabled;
+        tracker.AutoDetectChangesEnabled = false;
+        try
         {
-            if (key.Select(k => tracked.Property(k.Name).CurrentValue).SequenceEqual(values))
+            foreach (var tracked in tracker.Entries<T>())
             {
-                return null;
+                if (_key.All(k => Equals(k.Property.PropertyInfo!.GetValue(tracked.Entity), k.Value)))
+                {
+                    return tracked.Entity;
+                }
             }
-        }
 
-        var entity = Create<T>();
-        db.Attach(entity);
-        return entity;
+            var entity = Create<T>();
+            db.Entry(entity).State = EntityState.Unchanged;
+            return entity;
+        }
+        finally
+        {
+            tracker.AutoDetectChangesEnabled = detect;
+        }
     }
 
     /// <summary>A new, untracked instance with the snapshot's values.</summary>

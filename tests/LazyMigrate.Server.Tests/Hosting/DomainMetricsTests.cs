@@ -5,6 +5,7 @@ using LazyMigrate.Server.Tests.Fixtures;
 namespace LazyMigrate.Server.Tests.Hosting;
 
 /// <summary>The domain's own series on /metrics, after real traffic, as Prometheus itself reads them.</summary>
+[Collection(nameof(ProcessWideMeters))]
 public sealed class DomainMetricsTests(DomainMetricsFixture fixture) : IClassFixture<DomainMetricsFixture>
 {
     [Fact]
@@ -142,3 +143,12 @@ public sealed class DomainMetricsTests(DomainMetricsFixture fixture) : IClassFix
         throw new InvalidOperationException("The repository root (LazyMigrate.sln) was not found above " + AppContext.BaseDirectory);
     }
 }
+
+/// <summary>
+/// Runs alone. Every test server in this process creates meters of the same names, and OpenTelemetry merges the
+/// instruments of one name into one series set: when another test class's server stops while this one's is running,
+/// its disposed meter ends that shared set, and series recorded here vanish from the scrape. (A deployment runs one
+/// server per process.)
+/// </summary>
+[CollectionDefinition(nameof(ProcessWideMeters), DisableParallelization = true)]
+public sealed class ProcessWideMeters;
