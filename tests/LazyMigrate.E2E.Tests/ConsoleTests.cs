@@ -75,7 +75,7 @@ public sealed class ConsoleTests(ConsoleServer live) : IClassFixture<ConsoleServ
         await page.GotoAsync(live.Url("console/connections/legacy/scripts/login"));
 
         // CodeMirror (bundled by the build) replaces the textarea: highlighting and line numbers.
-        await page.Locator(".cm-editor .cm-lineNumbers").WaitForAsync(new() { Timeout = (float)BrowserWaits.Expect.TotalMilliseconds });
+        await page.Locator(".cm-editor .cm-lineNumbers").WaitForAsync();
         Assert.False(await page.Locator("textarea#Draft").IsVisibleAsync());
         var before = await GetScriptAsync();
 
@@ -88,7 +88,7 @@ public sealed class ConsoleTests(ConsoleServer live) : IClassFixture<ConsoleServ
         Assert.Contains($"Line {errorLine}, column", errors, StringComparison.Ordinal);
         // In the editor, the error is marked on that line, scrolled into view.
         var marked = page.Locator(".cm-line:has(.cm-lintRange-error), .cm-line:has(.cm-lintPoint-error)");
-        await marked.First.WaitForAsync(new() { Timeout = (float)BrowserWaits.Expect.TotalMilliseconds });
+        await marked.First.WaitForAsync();
         Assert.Equal("const = ;", await marked.First.InnerTextAsync());
         await LiveServer.SaveScreenshotAsync(page, "console-script-error");
         Assert.Equal(before.Version, (await GetScriptAsync()).Version);
@@ -399,7 +399,7 @@ public sealed class ConsoleTests(ConsoleServer live) : IClassFixture<ConsoleServ
     /// </summary>
     private static async Task SetEditorAsync(IPage page, string text)
     {
-        await page.Locator(".cm-content").ClickAsync(new() { Timeout = (float)BrowserWaits.Expect.TotalMilliseconds });
+        await page.Locator(".cm-content").ClickAsync();
         await page.Keyboard.PressAsync("Control+A");
         await page.Locator(".cm-content").EvaluateAsync("""
             (content, text) => {

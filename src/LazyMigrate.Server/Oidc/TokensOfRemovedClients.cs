@@ -21,7 +21,7 @@ public static class TokensOfRemovedClients
 {
     public const string Description = "The client this access token was issued to no longer exists.";
 
-    /// <summary>The database id of the client a machine token was issued to, in the (encrypted) access token only.</summary>
+    /// <summary>The database id of the client a machine token was issued to, carried in the access token (encrypted, so the client cannot read it).</summary>
     public const string ApplicationIdClaim = "lm_app";
 
     /// <summary>The management API's local validation, after OpenIddict's own checks of the token and its row.</summary>
