@@ -189,8 +189,9 @@ public sealed class ClusterTests(TwoNodeCluster cluster) : IClassFixture<TwoNode
         const int rows = 1_500;
         var tag = Guid.NewGuid().ToString("N")[..10];
         using var api = await cluster.ApiAsync();
-        // Paced so the job is surely running when its node dies: 50-row pages at 150 rows a second.
-        var id = await api.StartImportAsync(SampleUserFiles.JsonLines(SampleUserFiles.Users(rows, tag, SampleHash.Md5)), [new("pageSize", "50"), new("rate", "150")]);
+        // Paced so the job is surely running when its node dies: 50-row pages at most 100 rows a second (a ceiling, even
+        // when a slow start put the job behind), so at least 14 s of work remain once 100 rows are in.
+        var id = await api.StartImportAsync(SampleUserFiles.JsonLines(SampleUserFiles.Users(rows, tag, SampleHash.Md5)), [new("pageSize", "50"), new("rate", "100")]);
         await Wait.ForAsync(() => api.JobAsync(id), job => job.Count("processed") >= 100, TimeSpan.FromMinutes(2));
         var owner = await LeaseOwnerAsync(id);
         var node = cluster.Nodes.Single(n => owner!.Split(':')[1] == n.Process!.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));

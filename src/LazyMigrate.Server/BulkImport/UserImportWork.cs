@@ -35,18 +35,16 @@ public sealed class UserImportWork(
             await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(set => set.SetProperty(j => j.Total, total), cancellationToken);
         }
 
-        var started = time.GetTimestamp();
-        long read = 0;
+        var pace = options.Rate is { } rate ? new ImportPace(rate, time) : null;
         using var reading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         await using var pages = source.ReadAsync(job.Checkpoint, reading.Token).GetAsyncEnumerator(reading.Token);
-        var next = ReadAheadAsync(pages, options.Rate, read, started, reading.Token);
+        var next = ReadAheadAsync(pages, pace, reading.Token);
         try
         {
             while (await next is { } page)
             {
                 // The next page is read and parsed while this one is written: parsing and PostgreSQL use both cores.
-                read += page.Rows.Count;
-                next = ReadAheadAsync(pages, options.Rate, read, started, reading.Token);
+                next = ReadAheadAsync(pages, pace, reading.Token);
                 if (await writer.WriteAsync(job, page, cancellationToken) is not { } outcome)
                 {
                     logger.LogInformation("Import job {JobId} stops: it is no longer running on this node", job.Id);
@@ -74,23 +72,21 @@ public sealed class UserImportWork(
         }
     }
 
-    /// <summary>
-    /// The source's next page, or null at its end, on another thread. At the job's rate, the page is asked for only when
-    /// it is due: paced over the whole run, not per page, so a slow page is not followed by a burst beyond the rate.
-    /// The one pace of the job: sources do not pace themselves.
-    /// </summary>
-    private Task<ImportPage?> ReadAheadAsync(IAsyncEnumerator<ImportPage> pages, int? rate, long read, long started, CancellationToken cancellationToken) =>
+    /// <summary>The source's next page, or null at its end, on another thread, once the job's pace allows it.</summary>
+    private static Task<ImportPage?> ReadAheadAsync(IAsyncEnumerator<ImportPage> pages, ImportPace? pace, CancellationToken cancellationToken) =>
         Task.Run(async () =>
         {
-            if (rate is { } perSecond)
+            if (pace is not null)
             {
-                var due = TimeSpan.FromSeconds((double)read / perSecond) - time.GetElapsedTime(started);
-                if (due > TimeSpan.Zero)
-                {
-                    await Task.Delay(due, time, cancellationToken);
-                }
+                await pace.WaitAsync(cancellationToken);
             }
 
-            return await pages.MoveNextAsync() ? pages.Current : null;
+            if (!await pages.MoveNextAsync())
+            {
+                return null;
+            }
+
+            pace?.Asked(pages.Current.Rows.Count);
+            return pages.Current;
         }, cancellationToken);
 }
