@@ -129,9 +129,13 @@ internal sealed record CpuReading(double Server, IReadOnlyDictionary<int, double
         var workers = Delta(Workers, before.Workers);
         var postgres = Delta(Postgres, before.Postgres);
         return string.Create(CultureInfo.InvariantCulture,
-            $"CPU in the run: server {server:F1} s, sandbox workers {workers:F1} s ({Workers.Keys.Count(pid => !before.Workers.ContainsKey(pid))} started, "
-            + $"{Workers.Count} at the end), PostgreSQL {postgres:F1} s; {1000 * (server + workers + postgres) / Math.Max(1, requests):F0} ms per request");
+            $"CPU in the run: server {server:F1} s ({1000 * server / Math.Max(1, requests):F0} ms a request), sandbox workers {workers:F1} s "
+            + $"({1000 * workers / Math.Max(1, requests):F0} ms a request; {WorkersStartedSince(before)} started, {Workers.Count} at the end), "
+            + $"PostgreSQL {postgres:F1} s; {1000 * (server + workers + postgres) / Math.Max(1, requests):F0} ms per request");
     }
+
+    /// <summary>Sandbox workers that are running now and were not at <paramref name="before"/>.</summary>
+    public int WorkersStartedSince(CpuReading before) => Workers.Keys.Count(pid => !before.Workers.ContainsKey(pid));
 
     private static double Delta(IReadOnlyDictionary<int, double> after, IReadOnlyDictionary<int, double> before) =>
         after.Sum(p => p.Value - before.GetValueOrDefault(p.Key));

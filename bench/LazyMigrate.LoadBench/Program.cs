@@ -25,6 +25,7 @@ internal static partial class Program
     private const int Connections = 16;
     private const int SignInConnections = 8;
     private const int MigratedUsers = 500;
+    private const int MaxWarmUpSlices = 4;
 
     public static async Task<int> Main(string[] args)
     {
@@ -62,7 +63,7 @@ internal static partial class Program
             report.Note("server idle, resident memory by kind: " + ProcessTree.ResidentKinds(server.Id));
 
             var peerUrl = new Uri($"http://127.0.0.1:{settings.PeerPort}/");
-            if (settings.Peer)
+            if (settings.Peer && !settings.FirstSignInsOnly)
             {
                 peer = StartPeer(root, work, settings.PeerPort);
                 await WaitReadyAsync(new Uri(peerUrl, ".well-known/openid-configuration"), peer);
@@ -86,109 +87,48 @@ internal static partial class Program
             report.RoundTrips("sign-in, migrated user", await Flows.CountCommandsAsync(() => flows.LoginCountedAsync(migrated[1 + Random.Shared.Next(migrated.Length - 1)])));
             var firstSignIns = new Queue<string>(legacyUsers);
             report.RoundTrips("first sign-in with import", await Flows.CountCommandsAsync(() => flows.LoginCountedAsync(firstSignIns.Dequeue())));
-
-            // Client-credentials grants, ours and the peer's, then ours with the other choice for token rows
-            // (LazyMigrate:StoreClientCredentialsTokens=true, a second server over the same database). Each pair is
-            // measured in alternating slices, so a change in the machine's load falls on both sides of a ratio alike.
-            var ccUrl = new Uri(ours, "connect/token");
-            if (settings.Peer)
-            {
-                var (cc, peerCc) = await InterleavedAsync(wrk, settings, "cc.lua", ccUrl, new Uri(peerUrl, "token"), Connections, ccEnvironment);
-                report.Row("client-credentials grants/s", cc.Rate(200), cc.ToString());
-                report.Reference("client-credentials grants/s", "peer", peerCc.Rate(200), peerCc.ToString());
-            }
-            else
-            {
-                var cc = await MeasureAsync(wrk, settings, "cc.lua", ccUrl, Connections, ccEnvironment);
-                report.Row("client-credentials grants/s", cc.Rate(200), cc.ToString());
-            }
-
-            {
-                var other = new Uri($"http://127.0.0.1:{settings.Port + 1}/");
-                using var withRowsServer = StartServer(root, work, other, storeConnection, legacyConnection, settings,
-                    new Dictionary<string, string> { ["LazyMigrate__StoreClientCredentialsTokens"] = "true" }, "server-rows.log");
-                await WaitReadyAsync(new Uri(other, "health/ready"), withRowsServer);
-                using var otherFlows = new Flows(other, SpaClient, SpaRedirect, Password);
-                report.RoundTrips("client-credentials grant, with a token row", await Flows.CountCommandsAsync(() => otherFlows.ClientCredentialsAsync(MachineClient, MachineSecret, MachineScope)));
-                var (withRows, rowless) = await InterleavedAsync(wrk, settings, "cc.lua", new Uri(other, "connect/token"), ccUrl, Connections, ccEnvironment);
-                report.Row("client-credentials grants/s, with token rows", withRows.Rate(200), withRows.ToString());
-                report.Reference("client-credentials grants/s, with token rows", "without (the default)", rowless.Rate(200), rowless.ToString());
-            }
-
-            // Authorization-code exchanges: codes are single-use, so enough for warm-up and the run are made first,
-            // through the signed-in session (no password hash in the loop), the run's count from the warm-up's rate.
-            var warmCodes = await flows.CodesAsync(Math.Max(200, settings.Warmup * 150), Connections);
-            var codeEnvironment = new Dictionary<string, string>
-            {
-                ["CLIENT_ID"] = SpaClient,
-                ["REDIRECT_URI"] = Uri.EscapeDataString(SpaRedirect),
-                ["CODE_VERIFIER"] = flows.CodeVerifier,
-                ["CODES_FILE"] = await WriteLinesAsync(work, "codes-warm.txt", warmCodes),
-            };
-            var warmExchange = await wrk.RunAsync("code.lua", new Uri(ours, "connect/token"), Connections, settings.Warmup, codeEnvironment);
-            var codesNeeded = (int)Math.Max(500, warmExchange.Rate(200) * settings.Duration * 1.5);
-            codeEnvironment["CODES_FILE"] = await WriteLinesAsync(work, "codes.txt", await flows.CodesAsync(codesNeeded, Connections));
-            var exchange = await wrk.RunAsync("code.lua", new Uri(ours, "connect/token"), Connections, settings.Duration, codeEnvironment);
-            report.Row("authorization-code exchanges/s", exchange.Rate(200),
-                exchange.ToString() + (exchange.Count(200) >= codesNeeded ? " (ran out of codes: a lower bound)" : ""));
-
-            // Refresh grants: each answer's new refresh token is the thread's next one (rotation, reuse detection on).
-            var refreshTokens = await flows.RefreshTokensAsync(4 * Connections, Connections);
-            var refreshEnvironment = new Dictionary<string, string>
-            {
-                ["CLIENT_ID"] = SpaClient,
-                ["REFRESH_FILE"] = await WriteLinesAsync(work, "refresh-warm.txt", refreshTokens[..(2 * Connections)]),
-            };
-            await wrk.RunAsync("refresh.lua", new Uri(ours, "connect/token"), Connections, settings.Warmup, refreshEnvironment);
-            refreshEnvironment["REFRESH_FILE"] = await WriteLinesAsync(work, "refresh.txt", refreshTokens[(2 * Connections)..]);
-            var refresh = await wrk.RunAsync("refresh.lua", new Uri(ours, "connect/token"), Connections, settings.Duration, refreshEnvironment);
-            report.Row("refresh grants/s", refresh.Rate(200), refresh.ToString());
-
-            var userinfo = await MeasureAsync(wrk, settings, "userinfo.lua", new Uri(ours, "connect/userinfo"), Connections,
-                new Dictionary<string, string> { ["ACCESS_TOKEN"] = await flows.AccessTokenAsync() });
-            report.Row("userinfo/s", userinfo.Rate(200), userinfo.ToString());
-
-            // Sign-ins of migrated users through the form, and the native hash alone on all cores with the same
-            // concurrency and duration, in this process (the server idles meanwhile).
             var (cookie, token) = await flows.LoginFormAsync();
-            await ClearThrottleAsync(storeConnection);
             var loginEnvironment = new Dictionary<string, string>
             {
                 ["LOGIN_COOKIE"] = cookie,
                 ["LOGIN_TOKEN"] = token,
                 ["LOGIN_PASSWORD"] = Password,
-                ["USERS_FILE"] = await WriteLinesAsync(work, "migrated.txt", migrated[2..]),
             };
-            await wrk.RunAsync("login.lua", new Uri(ours, "Account/Login"), SignInConnections, settings.Warmup, loginEnvironment);
-            var signInsCpu = ProcessTree.Cpu(server.Id);
-            var signIns = await wrk.RunAsync("login.lua", new Uri(ours, "Account/Login"), SignInConnections, settings.Duration, loginEnvironment);
-            report.Note("sign-ins of migrated users: " + ProcessTree.Cpu(server.Id).Since(signInsCpu, signIns.Count(302)));
-            report.Row("sign-ins of migrated users/s (form, 8 concurrent)", signIns.Rate(302), signIns.ToString());
-            foreach (var algorithm in NativeHash.All)
+            if (!settings.FirstSignInsOnly)
             {
-                var alone = await HashReference.NativeVerifyAsync(NativeHash.For(algorithm), Password, SignInConnections, settings);
-                report.Reference("sign-ins of migrated users/s (form, 8 concurrent)", $"{algorithm} verify alone", alone.PerSecond, alone.ToString(),
-                    isBase: algorithm == settings.Hash);
+                await MeasureAllButFirstSignInsAsync(report, settings, wrk, flows, ours, peerUrl, root, work, storeConnection, legacyConnection,
+                    ccEnvironment, loginEnvironment, migrated, server);
             }
-
-            var managed = await HashReference.ManagedArgon2idAsync(Password, SignInConnections, settings);
-            report.Reference("sign-ins of migrated users/s (form, 8 concurrent)", "argon2id in managed code (Konscious) alone", managed.PerSecond, managed.ToString(), isBase: false);
 
             // First sign-ins: each legacy user once (the sign-in imports them), against the bound of the legacy
             // verification (bcrypt cost 10, as the legacy script does) plus hashing the password natively.
             await ClearThrottleAsync(storeConnection);
+            // The warm-up goes on, slice by slice, until a slice starts no sandbox worker: the pool grows to what the
+            // load needs, and a start (seconds of CPU) is a one-off that does not belong in a steady state's figure.
             var remaining = firstSignIns.ToArray();
-            var warmCount = Math.Min(remaining.Length / 4, settings.Warmup * 40);
+            var warmCount = Math.Min(remaining.Length / 8, settings.Warmup * 40);
             loginEnvironment["USERS_ONCE"] = "1";
-            loginEnvironment["USERS_FILE"] = await WriteLinesAsync(work, "legacy-warm.txt", remaining[..warmCount]);
-            await wrk.RunAsync("login.lua", new Uri(ours, "Account/Login"), SignInConnections, settings.Warmup, loginEnvironment);
+            for (var slice = 0; slice < MaxWarmUpSlices; slice++)
+            {
+                loginEnvironment["USERS_FILE"] = await WriteLinesAsync(work, $"legacy-warm-{slice}.txt", remaining[..warmCount]);
+                remaining = remaining[warmCount..];
+                var before = ProcessTree.Cpu(server.Id);
+                await wrk.RunAsync("login.lua", new Uri(ours, "Account/Login"), SignInConnections, settings.Warmup, loginEnvironment);
+                var started = ProcessTree.Cpu(server.Id).WorkersStartedSince(before);
+                Console.Error.WriteLine($"first sign-ins, warm-up slice {slice + 1}: {started} sandbox workers started");
+                if (started == 0)
+                {
+                    break;
+                }
+            }
+
             await ClearThrottleAsync(storeConnection);
-            loginEnvironment["USERS_FILE"] = await WriteLinesAsync(work, "legacy.txt", remaining[warmCount..]);
+            loginEnvironment["USERS_FILE"] = await WriteLinesAsync(work, "legacy.txt", remaining);
             var importsCpu = ProcessTree.Cpu(server.Id);
             var imports = await wrk.RunAsync("login.lua", new Uri(ours, "Account/Login"), SignInConnections, settings.Duration, loginEnvironment);
             report.Note("first sign-ins with import: " + ProcessTree.Cpu(server.Id).Since(importsCpu, imports.Count(302)));
             report.Row("first sign-ins with import/s (form, 8 concurrent)", imports.Rate(302),
-                imports.ToString() + (imports.Count(302) >= remaining.Length - warmCount ? " (ran out of legacy users: a lower bound)" : ""));
+                imports.ToString() + (imports.Count(302) >= remaining.Length ? " (ran out of legacy users: a lower bound)" : ""));
             var bound = await HashReference.LegacyThenNativeAsync(hash, Password, SignInConnections, settings);
             report.Reference("first sign-ins with import/s (form, 8 concurrent)", "bcrypt-10 verify + native hash", bound.PerSecond, bound.ToString());
 
@@ -233,6 +173,92 @@ internal static partial class Program
         }
 
         return (WrkResult.Sum(resultsA), WrkResult.Sum(resultsB));
+    }
+
+    /// <summary>Every measure but the first sign-ins: the grants against the peer, token rows, code and refresh grants, userinfo, migrated sign-ins and the hashes alone.</summary>
+    private static async Task MeasureAllButFirstSignInsAsync(Report report, BenchSettings settings, Wrk wrk, Flows flows, Uri ours, Uri peerUrl,
+        string root, string work, string storeConnection, string legacyConnection, Dictionary<string, string> ccEnvironment,
+        Dictionary<string, string> loginEnvironment, string[] migrated, ChildProcess server)
+    {
+        // Client-credentials grants, ours and the peer's, then ours with the other choice for token rows
+        // (LazyMigrate:StoreClientCredentialsTokens=true, a second server over the same database). Each pair is
+        // measured in alternating slices, so a change in the machine's load falls on both sides of a ratio alike.
+        var ccUrl = new Uri(ours, "connect/token");
+        if (settings.Peer)
+        {
+            var (cc, peerCc) = await InterleavedAsync(wrk, settings, "cc.lua", ccUrl, new Uri(peerUrl, "token"), Connections, ccEnvironment);
+            report.Row("client-credentials grants/s", cc.Rate(200), cc.ToString());
+            report.Reference("client-credentials grants/s", "peer", peerCc.Rate(200), peerCc.ToString());
+        }
+        else
+        {
+            var cc = await MeasureAsync(wrk, settings, "cc.lua", ccUrl, Connections, ccEnvironment);
+            report.Row("client-credentials grants/s", cc.Rate(200), cc.ToString());
+        }
+
+        {
+            var other = new Uri($"http://127.0.0.1:{settings.Port + 1}/");
+            using var withRowsServer = StartServer(root, work, other, storeConnection, legacyConnection, settings,
+                new Dictionary<string, string> { ["LazyMigrate__StoreClientCredentialsTokens"] = "true" }, "server-rows.log");
+            await WaitReadyAsync(new Uri(other, "health/ready"), withRowsServer);
+            using var otherFlows = new Flows(other, SpaClient, SpaRedirect, Password);
+            report.RoundTrips("client-credentials grant, with a token row", await Flows.CountCommandsAsync(() => otherFlows.ClientCredentialsAsync(MachineClient, MachineSecret, MachineScope)));
+            var (withRows, rowless) = await InterleavedAsync(wrk, settings, "cc.lua", new Uri(other, "connect/token"), ccUrl, Connections, ccEnvironment);
+            report.Row("client-credentials grants/s, with token rows", withRows.Rate(200), withRows.ToString());
+            report.Reference("client-credentials grants/s, with token rows", "without (the default)", rowless.Rate(200), rowless.ToString());
+        }
+
+        // Authorization-code exchanges: codes are single-use, so enough for warm-up and the run are made first,
+        // through the signed-in session (no password hash in the loop), the run's count from the warm-up's rate.
+        var warmCodes = await flows.CodesAsync(Math.Max(200, settings.Warmup * 150), Connections);
+        var codeEnvironment = new Dictionary<string, string>
+        {
+            ["CLIENT_ID"] = SpaClient,
+            ["REDIRECT_URI"] = Uri.EscapeDataString(SpaRedirect),
+            ["CODE_VERIFIER"] = flows.CodeVerifier,
+            ["CODES_FILE"] = await WriteLinesAsync(work, "codes-warm.txt", warmCodes),
+        };
+        var warmExchange = await wrk.RunAsync("code.lua", new Uri(ours, "connect/token"), Connections, settings.Warmup, codeEnvironment);
+        var codesNeeded = (int)Math.Max(500, warmExchange.Rate(200) * settings.Duration * 1.5);
+        codeEnvironment["CODES_FILE"] = await WriteLinesAsync(work, "codes.txt", await flows.CodesAsync(codesNeeded, Connections));
+        var exchange = await wrk.RunAsync("code.lua", new Uri(ours, "connect/token"), Connections, settings.Duration, codeEnvironment);
+        report.Row("authorization-code exchanges/s", exchange.Rate(200),
+            exchange.ToString() + (exchange.Count(200) >= codesNeeded ? " (ran out of codes: a lower bound)" : ""));
+
+        // Refresh grants: each answer's new refresh token is the thread's next one (rotation, reuse detection on).
+        var refreshTokens = await flows.RefreshTokensAsync(4 * Connections, Connections);
+        var refreshEnvironment = new Dictionary<string, string>
+        {
+            ["CLIENT_ID"] = SpaClient,
+            ["REFRESH_FILE"] = await WriteLinesAsync(work, "refresh-warm.txt", refreshTokens[..(2 * Connections)]),
+        };
+        await wrk.RunAsync("refresh.lua", new Uri(ours, "connect/token"), Connections, settings.Warmup, refreshEnvironment);
+        refreshEnvironment["REFRESH_FILE"] = await WriteLinesAsync(work, "refresh.txt", refreshTokens[(2 * Connections)..]);
+        var refresh = await wrk.RunAsync("refresh.lua", new Uri(ours, "connect/token"), Connections, settings.Duration, refreshEnvironment);
+        report.Row("refresh grants/s", refresh.Rate(200), refresh.ToString());
+
+        var userinfo = await MeasureAsync(wrk, settings, "userinfo.lua", new Uri(ours, "connect/userinfo"), Connections,
+            new Dictionary<string, string> { ["ACCESS_TOKEN"] = await flows.AccessTokenAsync() });
+        report.Row("userinfo/s", userinfo.Rate(200), userinfo.ToString());
+
+        // Sign-ins of migrated users through the form, and the native hash alone on all cores with the same
+        // concurrency and duration, in this process (the server idles meanwhile).
+        await ClearThrottleAsync(storeConnection);
+        loginEnvironment["USERS_FILE"] = await WriteLinesAsync(work, "migrated.txt", migrated[2..]);
+        await wrk.RunAsync("login.lua", new Uri(ours, "Account/Login"), SignInConnections, settings.Warmup, loginEnvironment);
+        var signInsCpu = ProcessTree.Cpu(server.Id);
+        var signIns = await wrk.RunAsync("login.lua", new Uri(ours, "Account/Login"), SignInConnections, settings.Duration, loginEnvironment);
+        report.Note("sign-ins of migrated users: " + ProcessTree.Cpu(server.Id).Since(signInsCpu, signIns.Count(302)));
+        report.Row("sign-ins of migrated users/s (form, 8 concurrent)", signIns.Rate(302), signIns.ToString());
+        foreach (var algorithm in NativeHash.All)
+        {
+            var alone = await HashReference.NativeVerifyAsync(NativeHash.For(algorithm), Password, SignInConnections, settings);
+            report.Reference("sign-ins of migrated users/s (form, 8 concurrent)", $"{algorithm} verify alone", alone.PerSecond, alone.ToString(),
+                isBase: algorithm == settings.Hash);
+        }
+
+        var managed = await HashReference.ManagedArgon2idAsync(Password, SignInConnections, settings);
+        report.Reference("sign-ins of migrated users/s (form, 8 concurrent)", "argon2id in managed code (Konscious) alone", managed.PerSecond, managed.ToString(), isBase: false);
     }
 
     private static ChildProcess StartServer(string root, string work, Uri url, string store, string legacy, BenchSettings settings,
@@ -408,7 +434,7 @@ internal static partial class Program
     }
 }
 
-internal sealed record BenchSettings(int Duration, int Warmup, bool Peer, string Hash, int Port, int PeerPort, int LegacyUsers)
+internal sealed record BenchSettings(int Duration, int Warmup, bool Peer, string Hash, int Port, int PeerPort, int LegacyUsers, bool FirstSignInsOnly = false)
 {
     public static BenchSettings Parse(string[] args)
     {
@@ -420,10 +446,11 @@ internal sealed record BenchSettings(int Duration, int Warmup, bool Peer, string
                 "--duration" => settings with { Duration = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--warmup" => settings with { Warmup = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--no-peer" => settings with { Peer = false },
+                "--first-sign-ins-only" => settings with { FirstSignInsOnly = true },
                 "--hash" => settings with { Hash = args[++i] },
                 "--port" => settings with { Port = int.Parse(args[++i], CultureInfo.InvariantCulture) },
                 "--peer-port" => settings with { PeerPort = int.Parse(args[++i], CultureInfo.InvariantCulture) },
-                _ => throw new ArgumentException($"unknown argument {args[i]}: --duration S, --warmup S, --no-peer, --hash pbkdf2|argon2id, --port N, --peer-port N"),
+                _ => throw new ArgumentException($"unknown argument {args[i]}: --duration S, --warmup S, --no-peer, --first-sign-ins-only, --hash pbkdf2|argon2id, --port N, --peer-port N"),
             };
         }
 
