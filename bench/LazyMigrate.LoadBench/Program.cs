@@ -13,7 +13,7 @@ namespace LazyMigrate.LoadBench;
 // (../shared/peer, node oidc-provider) driven by the same generator, wrk, and one table of ratios against references
 // measured in the same run. bench/load/run.sh builds and runs it; see bench/README.md.
 //   LAZYMIGRATE_BENCH_POSTGRES="Host=…;Username=…;Password=…" dotnet bench/LazyMigrate.LoadBench/bin/Release/net10.0/LazyMigrate.LoadBench.dll
-//     [--duration 15] [--warmup 5] [--no-peer] [--hash pbkdf2|argon2id]
+//     [--duration 15] [--warmup 5] [--no-peer] [--first-sign-ins-only] [--hash pbkdf2|argon2id]
 internal static partial class Program
 {
     private const string Password = "bench password 0123";
