@@ -12,7 +12,7 @@ public sealed class SandboxOptions
     /// <summary>
     /// Workers at most, so calls at once across every connection; further calls wait within their deadline. One per
     /// core by default (at least 2): a login call is mostly the legacy hash's verification, CPU-bound, so more workers
-    /// than cores run no more calls at once, while each started one costs about 2 s of CPU and 75 MB (on 2 cores,
+    /// than cores run no more calls at once, while each started one costs about 1.5 s of CPU and 75 MB (on 2 cores,
     /// 4 workers took the first sign-ins to 0.56 of their cryptography's bound, 2 to 0.82; bench/README.md, "Load").
     /// Raise it for a legacy system whose calls mostly wait, such as a slow HTTP API.
     /// </summary>
