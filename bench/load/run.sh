@@ -3,7 +3,7 @@
 # are there, and runs bench/LazyMigrate.LoadBench (a scratch PostgreSQL database, our server in its own process, the
 # peer from ../shared/peer), which prints one table. Arguments go to the driver:
 #
-#   bench/load/run.sh [--duration 15] [--warmup 5] [--no-peer] [--hash pbkdf2|argon2id]
+#   bench/load/run.sh [--duration 15] [--warmup 5] [--no-peer] [--first-sign-ins-only] [--hash pbkdf2|argon2id]
 #
 # PostgreSQL: LAZYMIGRATE_BENCH_POSTGRES, else LAZYMIGRATE_TEST_POSTGRES (the tests' private cluster), else a private
 # cluster of its own started with scripts/postgres.sh (port 54332, disposable data).

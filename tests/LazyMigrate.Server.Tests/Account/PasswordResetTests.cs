@@ -3,7 +3,6 @@ using LazyMigrate.Server.Data;
 using LazyMigrate.Server.Tests.Fixtures;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using MimeKit;
 
 namespace LazyMigrate.Server.Tests.Account;
 
@@ -71,25 +70,8 @@ public partial class PasswordResetTests(LegacyServerFixture fixture) : IClassFix
     /// <summary>Waits (bounded) for the background sender to drop the message for <paramref name="email"/>.</summary>
     private async Task<Uri> WaitForLinkAsync(string email)
     {
-        var until = DateTime.UtcNow.AddSeconds(30);
-        while (DateTime.UtcNow < until)
-        {
-            if (Directory.Exists(fixture.MailDirectory))
-            {
-                foreach (var file in Directory.GetFiles(fixture.MailDirectory, "*.eml"))
-                {
-                    var message = await MimeMessage.LoadAsync(file, TestContext.Current.CancellationToken);
-                    if (message.To.Mailboxes.Any(m => string.Equals(m.Address, email, StringComparison.OrdinalIgnoreCase)))
-                    {
-                        return new Uri(ResetLink().Match(message.TextBody ?? string.Empty).Value);
-                    }
-                }
-            }
-
-            await Task.Delay(100, TestContext.Current.CancellationToken);
-        }
-
-        throw new TimeoutException($"No reset email for {email} in {fixture.MailDirectory}");
+        var body = await Wait.ForAsync(() => MailTo.BodyAsync(fixture.MailDirectory, email), b => b is not null);
+        return new Uri(ResetLink().Match(body!).Value);
     }
 
     /// <summary>The page as a person reads it: without the per-request antiforgery token.</summary>

@@ -22,19 +22,9 @@ public class AuditPruningTests(LegacyServerFixture fixture) : IClassFixture<Lega
         // A node prunes when it starts, then daily.
         await using var node = fixture.CreateNode();
         _ = node.Server;
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        List<string?> left;
-        do
-        {
-            left = await node.WithDatabaseAsync(db => db.AuditEvents.Where(a => a.Detail!.StartsWith(marker)).Select(a => a.Detail).ToListAsync(ct));
-            if (left.Count == 1)
-            {
-                break;
-            }
-
-            await Task.Delay(100, ct);
-        }
-        while (DateTime.UtcNow < deadline);
+        var left = await Wait.ForAsync(
+            () => node.WithDatabaseAsync(db => db.AuditEvents.Where(a => a.Detail!.StartsWith(marker)).Select(a => a.Detail).ToListAsync(ct)),
+            rows => rows.Count == 1);
 
         Assert.Equal([marker + " kept"], left);
     }

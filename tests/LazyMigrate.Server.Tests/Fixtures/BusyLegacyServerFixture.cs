@@ -2,14 +2,11 @@ namespace LazyMigrate.Server.Tests.Fixtures;
 
 /// <summary>
 /// These tests hash hundreds of passwords at once on a small machine: the lowest native hash cost the configuration
-/// accepts, and a deadline long enough for the whole burst to get through the CPU. What they check is that nothing is
-/// duplicated or lost, not how fast two cores can hash.
+/// accepts, and (as every legacy fixture has) a script deadline long enough for the whole burst to get through the
+/// CPU. What they check is that nothing is duplicated or lost, not how fast two cores can hash.
 /// </summary>
 public sealed class BusyLegacyServerFixture : LegacyServerFixture
 {
-    // The longest deadline a connection allows.
-    protected override TimeSpan Timeout => TimeSpan.FromMinutes(2);
-
     // Opening a legacy connection waits for the CPU too: Npgsql's own 15 s connect timeout must not trip first.
     protected override string LegacyConnectionString(LegacyDatabase legacy) => Patient(legacy);
 

@@ -16,7 +16,7 @@ public class PullImportServerFixture : ManagementApiFixture
             async function listUsers(cursor, limit, context) { return { users: [{ id: 'same', email: 'same@legacy.example' }], nextCursor: 'again' }; }
             """);
         settings["LazyMigrate:Connections:0:Scripts:ListUsers"] = Path.Combine(RepositoryRoot(), "demo", "legacy", "listUsers.js");
-        foreach (var (key, value) in ConnectionSettings(1, "looping", Legacy.ConnectionString, TimeSpan.FromSeconds(5), _loopingScript))
+        foreach (var (key, value) in ConnectionSettings(1, "looping", Legacy.ConnectionString, Timeout, _loopingScript))
         {
             settings[key] = value;
         }

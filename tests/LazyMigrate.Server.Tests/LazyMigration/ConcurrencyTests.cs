@@ -7,8 +7,8 @@ namespace LazyMigrate.Server.Tests.LazyMigration;
 
 public class ConcurrencyTests(BusyLegacyServerFixture fixture) : IClassFixture<BusyLegacyServerFixture>
 {
-    // Here, on the fixture with a generous script deadline: 64 script runs at once on two shared cores can outlast the
-    // default 5 s, and what is tested is that one row comes out of the race, not the deadline.
+    // 64 script runs at once on two shared cores take a while: the fixture's script deadline is generous, and what is
+    // tested is that one row comes out of the race, not the deadline.
     [Fact]
     public async Task SixtyFourConcurrentFirstLogins_OfOneUser_AllSucceed_AndCreateOneUser()
     {
