@@ -27,6 +27,7 @@ try
 {
     var builder = WebApplication.CreateBuilder(args);
     builder.AddObservability();
+    builder.Services.AddIdleMemoryRelease();
     builder.Services.AddProxySupport(builder.Configuration);
     builder.Services.AddErrorResponses();
     builder.Services.AddData(builder.Configuration);
