@@ -11,16 +11,16 @@ namespace LazyMigrate.Server.Hosting;
 /// </summary>
 public sealed class IdleMemoryRelease(TimeProvider time, ILogger<IdleMemoryRelease> logger) : BackgroundService
 {
-    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Interval = TimeSpan.FromSeconds(5);
 
     /// <summary>What an idle server allocates in an interval (health probes, a metrics scrape) stays below this.</summary>
-    public const long QuietBytes = 2 << 20;
+    private const long QuietBytes = 2 << 20;
 
     /// <summary>Allocated since the last release; below it there is too little to give back for a full collection.</summary>
-    public const long WorthBytes = 32 << 20;
+    private const long WorthBytes = 32 << 20;
 
     /// <summary>The rule, given what was allocated in the last interval and since the last release.</summary>
-    public static bool ShouldRelease(long allocatedInInterval, long allocatedSinceRelease) =>
+    private static bool ShouldRelease(long allocatedInInterval, long allocatedSinceRelease) =>
         allocatedInInterval < QuietBytes && allocatedSinceRelease >= WorthBytes;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
