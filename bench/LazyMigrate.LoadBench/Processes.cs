@@ -3,10 +3,21 @@ using System.Globalization;
 
 namespace LazyMigrate.LoadBench;
 
+/// <summary>
+/// Memory of a process tree. <paramref name="Bytes"/> sums each process's resident set, so a page of a file that
+/// several of them map (the runtime's and the framework's code, mapped by the server and by every worker) counts once
+/// per process. <paramref name="SharedOnceBytes"/> counts such a page once, as a container's memory accounting does:
+/// each file mapping (device, inode, offset) at the most any one process has resident of it, plus every process's
+/// anonymous memory. It is a lower bound when two processes hold different pages of one mapping, exact when one
+/// holds a superset (the server touches more of the framework than a worker). PSS would not do: it shares a page's
+/// cost with processes outside the tree too, the bench's own driver among them.
+/// </summary>
+internal readonly record struct Resident(long Bytes, long SharedOnceBytes, int Processes);
+
 /// <summary>Resident memory of a process and all its descendants (the server with its sandbox workers), from /proc.</summary>
 internal static class ProcessTree
 {
-    public static (long Bytes, int Processes) ResidentBytes(int root)
+    public static Resident ResidentBytes(int root)
     {
         var parents = new Dictionary<int, int>();
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
@@ -32,21 +43,61 @@ internal static class ProcessTree
             }
         }
 
-        long total = 0;
+        long total = 0, anonymousKb = 0;
+        var fileKb = new Dictionary<string, long>();
         foreach (var pid in tree)
         {
-            if (TryRead($"/proc/{pid}/status") is { } status)
+            total += Kilobytes(TryRead($"/proc/{pid}/status"), "VmRSS:") * 1024;
+            anonymousKb += SharedFilePages(TryRead($"/proc/{pid}/smaps"), fileKb);
+        }
+
+        return new Resident(total, (anonymousKb + fileKb.Values.Sum()) * 1024, tree.Count);
+    }
+
+    /// <summary>
+    /// Reads one process's smaps: returns its anonymous kB (anonymous mappings, and the copied-on-write pages of file
+    /// mappings) and raises each file mapping's entry in <paramref name="fileKb"/> to this process's resident kB of it.
+    /// </summary>
+    private static long SharedFilePages(string? smaps, Dictionary<string, long> fileKb)
+    {
+        long anonymous = 0;
+        string? mapping = null;
+        long rss = 0;
+        foreach (var line in (smaps ?? "").Split('\n'))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length >= 5 && fields[0].Contains('-', StringComparison.Ordinal) && !line.EndsWith(':'))
             {
-                var line = status.Split('\n').FirstOrDefault(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
-                if (line is not null)
+                // A mapping's header: address range, permissions, offset, device, inode, path. Inode 0 is anonymous.
+                mapping = fields[4] == "0" ? null : $"{fields[3]} {fields[4]} {fields[2]}";
+            }
+            else if (fields is ["Rss:", var kb, ..])
+            {
+                rss = long.Parse(kb, CultureInfo.InvariantCulture);
+            }
+            else if (fields is ["Anonymous:", var kb2, ..])
+            {
+                var copied = long.Parse(kb2, CultureInfo.InvariantCulture);
+                if (mapping is null)
                 {
-                    total += long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
+                    anonymous += rss;
+                }
+                else
+                {
+                    anonymous += copied;
+                    fileKb[mapping] = Math.Max(fileKb.GetValueOrDefault(mapping), rss - copied);
                 }
             }
         }
 
-        return (total, tree.Count);
+        return anonymous;
     }
+
+    /// <summary>A "Name:   123 kB" line of a /proc file, in kB; 0 when the file or the line is missing (the process ended).</summary>
+    private static long Kilobytes(string? file, string name) =>
+        file?.Split('\n').FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal)) is { } line
+            ? long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture)
+            : 0;
 
     /// <summary>
     /// CPU time so far (user + system) of the server itself, of each of its descendants (the sandbox workers) and of

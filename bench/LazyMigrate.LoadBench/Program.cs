@@ -57,8 +57,10 @@ internal static partial class Program
             var migrated = await SeedMigratedUsersAsync(storeConnection, hash);
             Console.Error.WriteLine($"server ready: {server}; {migrated.Length} migrated users, {legacyUsers.Length} legacy users");
 
-            // Idle: after start-up and seeding, before any load (sandbox workers start at the first sign-in page or script call, unless WarmOnStart).
-            await Task.Delay(TimeSpan.FromSeconds(5));
+            // Idle: after start-up and seeding, before any load (sandbox workers start at the first sign-in page or script
+            // call, unless WarmOnStart). 15 s: the server gives start-up's memory back once a 5 s interval passes quietly
+            // (IdleMemoryRelease), and a reading before that measured whether it had happened yet.
+            await Task.Delay(TimeSpan.FromSeconds(15));
             var idle = ProcessTree.ResidentBytes(server.Id);
             report.Note("server idle, resident memory by kind: " + ProcessTree.ResidentKinds(server.Id));
 

@@ -10,7 +10,7 @@ internal sealed class Report(BenchSettings settings)
     private readonly List<(string Measure, string Name, double Value, string Detail, bool IsBase)> _references = [];
     private readonly List<(string Kind, int[] Counts)> _roundTrips = [];
     private readonly List<string> _notes = [];
-    private ((long Bytes, int Processes) Idle, (long Bytes, int Processes) Loaded, (long Bytes, int Processes) Settled)? _memory;
+    private (Resident Idle, Resident Loaded, Resident Settled)? _memory;
 
     public void Row(string measure, double value, string detail)
     {
@@ -30,7 +30,7 @@ internal sealed class Report(BenchSettings settings)
         Console.Error.WriteLine($"round trips, {kind}: {string.Join(' ', counts)}");
     }
 
-    public void Memory((long, int) idle, (long, int) loaded, (long, int) settled) => _memory = (idle, loaded, settled);
+    public void Memory(Resident idle, Resident loaded, Resident settled) => _memory = (idle, loaded, settled);
 
     /// <summary>How long after the run the memory is read again: past twice the sandbox pool's idle timeout (15 s), so workers a burst needed are gone.</summary>
     public const int SettleSeconds = 35;
@@ -64,6 +64,9 @@ internal sealed class Report(BenchSettings settings)
             text.AppendLine(CultureInfo.InvariantCulture,
                 $"| server RSS idle / after the run / {SettleSeconds} s later ({memory.Idle.Processes} / {memory.Loaded.Processes} / {memory.Settled.Processes} processes with the sandbox workers) | " +
                 $"{memory.Idle.Bytes / 1048576.0:N0} MB / {memory.Loaded.Bytes / 1048576.0:N0} MB / {memory.Settled.Bytes / 1048576.0:N0} MB | | |");
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"| the same, a page of a file the processes share counted once (as a container's memory counts it) | " +
+                $"{memory.Idle.SharedOnceBytes / 1048576.0:N0} MB / {memory.Loaded.SharedOnceBytes / 1048576.0:N0} MB / {memory.Settled.SharedOnceBytes / 1048576.0:N0} MB | | |");
         }
 
         text.AppendLine();
