@@ -48,7 +48,7 @@ internal static class ProcessTree
         foreach (var pid in tree)
         {
             total += Kilobytes(TryRead($"/proc/{pid}/status"), "VmRSS:") * 1024;
-            anonymousKb += SharedFilePages(TryRead($"/proc/{pid}/smaps"), fileKb);
+            anonymousKb += ReadSmaps(TryRead($"/proc/{pid}/smaps"), fileKb);
         }
 
         return new Resident(total, (anonymousKb + fileKb.Values.Sum()) * 1024, tree.Count);
@@ -58,7 +58,7 @@ internal static class ProcessTree
     /// Reads one process's smaps: returns its anonymous kB (anonymous mappings, and the copied-on-write pages of file
     /// mappings) and raises each file mapping's entry in <paramref name="fileKb"/> to this process's resident kB of it.
     /// </summary>
-    private static long SharedFilePages(string? smaps, Dictionary<string, long> fileKb)
+    private static long ReadSmaps(string? smaps, Dictionary<string, long> fileKb)
     {
         long anonymous = 0;
         string? mapping = null;
