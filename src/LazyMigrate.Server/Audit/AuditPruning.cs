@@ -9,27 +9,14 @@ namespace LazyMigrate.Server.Audit;
 /// migration (a row per login) does not grow without bound. Every node runs it; the delete is idempotent.
 /// </summary>
 public sealed class AuditPruning(IServiceScopeFactory scopes, DatabaseReadiness readiness, IOptions<AuditOptions> options,
-    TimeProvider time, ILogger<AuditPruning> logger) : BackgroundService
+    TimeProvider time, ILogger<AuditPruning> logger) : PeriodicDatabaseWork(scopes, readiness, time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => TimeSpan.FromDays(1);
+
+    protected override async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        await readiness.Ready.WaitAsync(stoppingToken);
-        using var timer = new PeriodicTimer(TimeSpan.FromDays(1), time);
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-                var threshold = time.GetUtcNow() - options.Value.AuditRetention;
-                var deleted = await db.AuditEvents.Where(a => a.At < threshold).ExecuteDeleteAsync(stoppingToken);
-                logger.LogInformation("Pruned {Count} audit entries older than {Threshold:O}", deleted, threshold);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "Audit pruning failed");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        var threshold = Time.GetUtcNow() - options.Value.AuditRetention;
+        var deleted = await services.GetRequiredService<LazyMigrateDbContext>().AuditEvents.Where(a => a.At < threshold).ExecuteDeleteAsync(cancellationToken);
+        Logger.LogInformation("Pruned {Count} audit entries older than {Threshold:O}", deleted, threshold);
     }
 }

@@ -11,30 +11,17 @@ namespace LazyMigrate.Server.Login;
 /// and a failure counted at that moment wins (PostgreSQL re-checks the condition against the updated row).
 /// </summary>
 public sealed class LoginThrottlePruning(IServiceScopeFactory scopes, DatabaseReadiness readiness, TimeProvider time,
-    ILogger<LoginThrottlePruning> logger) : BackgroundService
+    ILogger<LoginThrottlePruning> logger) : PeriodicDatabaseWork(scopes, readiness, time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => TimeSpan.FromHours(1);
+
+    protected override async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        await readiness.Ready.WaitAsync(stoppingToken);
-        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var db = scope.ServiceProvider.GetRequiredService<LazyMigrateDbContext>();
-                var now = time.GetUtcNow();
-                var windowStartedBefore = now - LoginThrottle.Window;
-                var deleted = await db.LoginThrottleCounters
-                    .Where(c => c.WindowStart < windowStartedBefore && (c.BlockedUntil == null || c.BlockedUntil <= now))
-                    .ExecuteDeleteAsync(stoppingToken);
-                logger.LogInformation("Pruned {Count} login throttle counters that had run out", deleted);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogWarning(ex, "Login throttle pruning failed");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        var now = Time.GetUtcNow();
+        var windowStartedBefore = now - LoginThrottle.Window;
+        var deleted = await services.GetRequiredService<LazyMigrateDbContext>().LoginThrottleCounters
+            .Where(c => c.WindowStart < windowStartedBefore && (c.BlockedUntil == null || c.BlockedUntil <= now))
+            .ExecuteDeleteAsync(cancellationToken);
+        Logger.LogInformation("Pruned {Count} login throttle counters that had run out", deleted);
     }
 }

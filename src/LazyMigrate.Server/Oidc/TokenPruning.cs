@@ -9,28 +9,15 @@ namespace LazyMigrate.Server.Oidc;
 /// grow forever. Every node runs it; the deletes are idempotent.
 /// </summary>
 public sealed class TokenPruning(IServiceScopeFactory scopes, DatabaseReadiness readiness, IOptions<OidcOptions> options,
-    TimeProvider time, ILogger<TokenPruning> logger) : BackgroundService
+    TimeProvider time, ILogger<TokenPruning> logger) : PeriodicDatabaseWork(scopes, readiness, time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => options.Value.PruneInterval;
+
+    protected override async Task RunAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
-        await readiness.Ready.WaitAsync(stoppingToken);
-        using var timer = new PeriodicTimer(options.Value.PruneInterval, time);
-        do
-        {
-            try
-            {
-                await using var scope = scopes.CreateAsyncScope();
-                var threshold = time.GetUtcNow() - options.Value.PruneOlderThan;
-                var tokens = await scope.ServiceProvider.GetRequiredService<IOpenIddictTokenManager>().PruneAsync(threshold, stoppingToken);
-                var authorizations = await scope.ServiceProvider.GetRequiredService<IOpenIddictAuthorizationManager>().PruneAsync(threshold, stoppingToken);
-                logger.LogInformation("Pruned {Tokens} tokens and {Authorizations} authorizations", tokens, authorizations);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // A failed round (database briefly away) is retried at the next tick rather than stopping the host.
-                logger.LogWarning(ex, "Token pruning failed");
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
+        var threshold = Time.GetUtcNow() - options.Value.PruneOlderThan;
+        var tokens = await services.GetRequiredService<IOpenIddictTokenManager>().PruneAsync(threshold, cancellationToken);
+        var authorizations = await services.GetRequiredService<IOpenIddictAuthorizationManager>().PruneAsync(threshold, cancellationToken);
+        Logger.LogInformation("Pruned {Tokens} tokens and {Authorizations} authorizations", tokens, authorizations);
     }
 }
